@@ -1,0 +1,1 @@
+"""How a neural network learns, from scratch in NumPy: the code the course notebooks use."""

@@ -1,0 +1,257 @@
+"""Load MNIST, and other data sets in the same IDX format, as NumPy arrays.
+
+The course ships MNIST in ``data/mnist/``, so loading it never needs the network.
+Every file is parsed with its IDX header checked and its content compared with the
+published checksum the first time it is used; the arrays are then cached as plain
+``.npy`` files (never pickles) so that later loads are memory-mapped and instant.
+"""
+import gzip
+import hashlib
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .files import atomic_write
+
+COURSE_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = COURSE_ROOT / "data"
+# Debian's dataset-* packages (e.g. dataset-fashion-mnist) install here.
+SYSTEM_DATA_DIR = Path("/usr/share/datasets")
+
+PARTS = ("train_images", "train_labels", "test_images", "test_labels")
+IMAGE_SHAPE = (28, 28)
+NUM_CLASSES = 10
+
+
+class DatasetError(Exception):
+    """A data file is missing, corrupt or not what it claims to be."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Where a data set's four files come from and what their content must hash to."""
+
+    name: str
+    files: dict  # part -> (file name, MD5 of the decompressed file)
+    mirrors: tuple  # base URLs, tried in order
+
+
+DATASETS = {
+    "mnist": Dataset(
+        name="mnist",
+        files={
+            "train_images": ("train-images-idx3-ubyte", "6bbc9ace898e44ae57da46a324031adb"),
+            "train_labels": ("train-labels-idx1-ubyte", "a25bea736e30d166cdddb491f175f624"),
+            "test_images": ("t10k-images-idx3-ubyte", "2646ac647ad5339dbf082846283269ea"),
+            "test_labels": ("t10k-labels-idx1-ubyte", "27ae3e4e09519cfbb04c329615203637"),
+        },
+        mirrors=(
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "https://storage.googleapis.com/cvdf-datasets/mnist/",
+            "http://yann.lecun.com/exdb/mnist/",
+        ),
+    ),
+    "fashion-mnist": Dataset(
+        name="fashion-mnist",
+        files={
+            "train_images": ("train-images-idx3-ubyte", "f4a8712d7a061bf5bd6d2ca38dc4d50a"),
+            "train_labels": ("train-labels-idx1-ubyte", "9018921c3c673c538a1fc5bad174d6f9"),
+            "test_images": ("t10k-images-idx3-ubyte", "8181f5470baa50b63fa0f6fddb340f0a"),
+            "test_labels": ("t10k-labels-idx1-ubyte", "15d484375f8d13e6eb1aabb0c3f46965"),
+        },
+        mirrors=(
+            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+            "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+        ),
+    ),
+}
+
+
+def load_mnist(normalize=True, flatten=True, one_hot_label=False, *, dataset="mnist",
+               data_dir=None, cache_dir=None, download=True):
+    """Return ``(x_train, t_train), (x_test, t_test)`` as in the book.
+
+    normalize: float32 pixels in [0, 1] (else uint8 0-255).
+    flatten: images as rows of 784 (else shape (N, 1, 28, 28)).
+    one_hot_label: labels as float32 rows of 10 (else uint8 digits 0-9).
+    dataset: "mnist" (shipped) or "fashion-mnist" (system copy or download).
+    """
+    spec = get_dataset(dataset)
+    cache = dataset_cache_dir(spec, cache_dir)
+    arrays = {}
+    for part in PARTS:
+        kind = "images" if part.endswith("images") else "labels"
+        arrays[part] = _cached_array(spec, part, cache, data_dir, download,
+                                     normalize=normalize and kind == "images")
+    for split in ("train", "test"):
+        n_images, n_labels = len(arrays[f"{split}_images"]), len(arrays[f"{split}_labels"])
+        if n_images != n_labels:
+            raise DatasetError(f"{spec.name} {split}: {n_images} images but {n_labels} labels; "
+                               "the files do not belong together. Restore the original files.")
+
+    def shaped(images):
+        return images.reshape(len(images), -1) if flatten else images.reshape(len(images), 1, *IMAGE_SHAPE)
+
+    def labels(t):
+        return np.eye(NUM_CLASSES, dtype=np.float32)[t] if one_hot_label else t
+
+    return ((shaped(arrays["train_images"]), labels(arrays["train_labels"])),
+            (shaped(arrays["test_images"]), labels(arrays["test_labels"])))
+
+
+def get_dataset(name):
+    """The :class:`Dataset` called ``name`` (or ``name`` itself if it already is one)."""
+    if isinstance(name, Dataset):
+        return name
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {sorted(DATASETS)}") from None
+
+
+def dataset_cache_dir(spec, cache_dir=None):
+    """Where converted arrays and downloads of ``spec`` are kept.
+
+    Defaults to $NN_FROM_SCRATCH_CACHE, else ~/.cache/nn-from-scratch: local disk, not the
+    course folder, which may live on a slow synced Drive.
+    """
+    if cache_dir is None:
+        cache_dir = os.environ.get("NN_FROM_SCRATCH_CACHE") or (
+            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nn-from-scratch")
+    return Path(cache_dir) / spec.name
+
+
+def _cached_array(spec, part, cache, data_dir, download, normalize):
+    """Load one part from the .npy cache, building the cache from the raw file if needed."""
+    filename, md5 = spec.files[part]
+    suffix = "-float32" if normalize else ""
+    cache_file = cache / f"{filename}-{md5[:12]}{suffix}.npy"
+    array = _load_npy(cache_file)
+    if array is not None and _looks_right(array, part, normalize):
+        return array
+    raw = read_idx(find_file(spec, part, data_dir=data_dir, cache_dir=cache, download=download),
+                   expected_md5=md5)
+    _check_kind(raw, part, filename)
+    array = (raw.astype(np.float32) / 255.0) if normalize else raw.copy()
+    if _save_npy_atomically(cache_file, array):
+        return _load_npy(cache_file)
+    return array
+
+
+def _load_npy(path):
+    # mmap "c" (copy-on-write): instant, shared between processes, and a learner who writes
+    # into an array changes their copy in memory, never the cache on disk.
+    try:
+        # A plain ndarray view: np.memmap's subclass machinery slows every later operation.
+        return np.asarray(np.load(path, mmap_mode="c", allow_pickle=False))
+    except (OSError, ValueError):
+        return None  # missing or damaged: the cache is rebuilt from the verified source
+
+
+def _looks_right(array, part, normalize):
+    if part.endswith("labels"):
+        return array.dtype == np.uint8 and array.ndim == 1
+    dtype = np.float32 if normalize else np.uint8
+    return array.dtype == dtype and array.shape[1:] == IMAGE_SHAPE
+
+
+def _save_npy_atomically(path, array):
+    """Write the cache file; a cache that cannot be written only costs speed, so warn."""
+    try:
+        with atomic_write(path) as f:
+            np.save(f, array, allow_pickle=False)
+        return True
+    except OSError as error:
+        warnings.warn(f"cannot cache arrays in {path.parent} ({error}); every load will parse "
+                      "the raw files. Set NN_FROM_SCRATCH_CACHE to a writable folder.")
+        return False
+
+
+def _check_kind(array, part, filename):
+    if part.endswith("images"):
+        if array.ndim != 3 or array.shape[1:] != IMAGE_SHAPE:
+            raise DatasetError(f"{filename} should hold 28x28 images, but its header says "
+                               f"{array.shape}. Restore the original file.")
+    elif array.ndim != 1 or (array.size and array.max() >= NUM_CLASSES):
+        raise DatasetError(f"{filename} should hold labels 0-9, but it does not. "
+                           "Restore the original file.")
+
+
+IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def parse_idx(content, name="IDX data"):
+    """Parse the bytes of an IDX file: a 4-byte magic number, big-endian sizes, then the data.
+
+    The magic number is two zero bytes, a data type code (0x08 = uint8) and the number of
+    dimensions. Every part is checked, so a wrong or truncated file raises DatasetError.
+    """
+    if len(content) < 4 or content[0] != 0 or content[1] != 0 or content[2] not in IDX_DTYPES:
+        raise DatasetError(f"{name} is not an IDX file (magic number {content[:4].hex() or 'missing'}, "
+                           "expected 0000 followed by a type code and the number of dimensions).")
+    ndim = content[3]
+    header_size = 4 + 4 * ndim
+    if ndim == 0 or len(content) < header_size:
+        raise DatasetError(f"{name}: IDX header is truncated or names {ndim} dimensions.")
+    shape = tuple(int(n) for n in np.frombuffer(content, dtype=">u4", count=ndim, offset=4))
+    dtype = np.dtype(IDX_DTYPES[content[2]])
+    expected = header_size + int(np.prod(shape)) * dtype.itemsize
+    if len(content) != expected:
+        raise DatasetError(f"{name}: header promises shape {shape} ({expected} bytes in all) but the "
+                           f"file has {len(content)} bytes; it is truncated or corrupt.")
+    return np.frombuffer(content, dtype=dtype, offset=header_size).reshape(shape)
+
+
+def read_idx(path, expected_md5=None):
+    """Read an IDX file, gzip-compressed or not, checking its content against ``expected_md5``."""
+    path = Path(path)
+    fix = (f"Delete {path} and load again to fetch a fresh copy, or restore it "
+           "(for the shipped MNIST: `git checkout -- data/mnist`).")
+    try:
+        with open(path, "rb") as f:
+            content = f.read()
+        if content[:2] == b"\x1f\x8b":
+            content = gzip.decompress(content)
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raise DatasetError(f"cannot read {path}: {error}. {fix}") from error
+    if expected_md5 is not None:
+        actual = hashlib.md5(content).hexdigest()
+        if actual != expected_md5:
+            raise DatasetError(f"{path} is corrupt or not the expected file: its content has MD5 "
+                               f"{actual}, expected {expected_md5}. {fix}")
+    try:
+        return parse_idx(content, name=str(path))
+    except DatasetError as error:
+        raise DatasetError(f"{error} {fix}") from None
+
+
+def find_file(spec, part, data_dir=None, cache_dir=None, download=True):
+    """Path of one raw file of ``spec``: shipped, system copy, earlier download, or new download."""
+    filename, _ = spec.files[part]
+    cache_dir = Path(cache_dir) if cache_dir is not None else dataset_cache_dir(spec)
+    for folder in _search_dirs(spec, data_dir, cache_dir):
+        for candidate in (folder / f"{filename}.gz", folder / filename):
+            if candidate.is_file():
+                return candidate
+    if download:
+        from .download import download_file  # gdown is needed only here
+        return download_file(spec, part, cache_dir)
+    raise DatasetError(missing_files_message(spec, data_dir, cache_dir))
+
+
+def _search_dirs(spec, data_dir, cache_dir):
+    if data_dir is not None:
+        return [Path(data_dir)]
+    return [DATA_DIR / spec.name, SYSTEM_DATA_DIR / spec.name, cache_dir]
+
+
+def missing_files_message(spec, data_dir, cache_dir, reasons=()):
+    """Say which files are missing and where a learner can put them by hand."""
+    names = "\n".join(f"  {name}.gz" for name, _ in spec.files.values())
+    where = "\n".join(f"  {d}" for d in _search_dirs(spec, data_dir, cache_dir))
+    why = "".join(f"\n  {reason}" for reason in reasons)
+    return (f"the {spec.name} files are not here and could not be downloaded.{why}\n"
+            f"Copy these files:\n{names}\ninto any of these folders, then load again:\n{where}")
