@@ -1,0 +1,150 @@
+"""The training loop of the book and the article: mini-batch, gradient, update, repeat."""
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+SAMPLING = ("random", "shuffle")
+# A loss this many times its first value means the updates overshoot: training has diverged.
+# (The loss itself stays finite far beyond that, since it is computed from log_softmax.)
+EXPLODED = 10
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN, infinite or exploded, so further updates would train on garbage."""
+
+    def __init__(self, message, iteration, history):
+        super().__init__(message)
+        self.iteration = iteration
+        self.history = history
+
+
+@dataclass
+class History:
+    """What a run recorded: the loss every iteration, the accuracies every epoch, the time."""
+
+    train_loss_list: list = field(default_factory=list)
+    train_acc_list: list = field(default_factory=list)
+    test_acc_list: list = field(default_factory=list)
+    epoch_iterations: list = field(default_factory=list)  # iteration of each accuracy point
+    iter_per_epoch: float = 0.0
+    train_seconds: float = 0.0  # gradients and updates
+    eval_seconds: float = 0.0  # measuring accuracy
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def total_seconds(self):
+        return self.train_seconds + self.eval_seconds
+
+
+def train(network, x_train, t_train, x_test=None, t_test=None, *, iters_num=10000,
+          batch_size=100, learning_rate=0.1, sampling="random", seed=None,
+          progress=True, verbose=False, callback=None):
+    """Train ``network`` by mini-batch SGD, as the article does, and return a History.
+
+    sampling: "random" draws each batch with np.random.choice (with replacement), as in the
+    article; "shuffle" goes through a fresh permutation each epoch, so every example is seen.
+    seed: makes the batches reproducible. verbose: print the article's line every epoch.
+    callback(i, history): called after every iteration i; return False to stop early.
+    Raises TrainingDiverged if the loss becomes NaN or infinite, or grows past ten times its
+    first value: the learning rate is then too large and the run is garbage.
+    """
+    train_size = _check_arguments(x_train, t_train, x_test, t_test, iters_num, batch_size,
+                                  learning_rate, sampling)
+    learning_rate = float(learning_rate)  # a NumPy float64 would turn float32 updates into float64
+    iter_per_epoch = max(train_size / batch_size, 1)
+    history = History(iter_per_epoch=iter_per_epoch, settings=dict(
+        iters_num=iters_num, batch_size=batch_size, learning_rate=learning_rate,
+        sampling=sampling, seed=seed))
+    batches = _batch_masks(np.random.default_rng(seed), train_size, batch_size, sampling)
+    bar = tqdm(range(iters_num), desc="training", unit="iter", disable=not progress,
+               mininterval=0.5)
+    last_epoch = -1
+    start = time.perf_counter()
+    # Overflow on the way to a NaN loss is reported below as TrainingDiverged instead.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in bar:
+            batch_mask = next(batches)
+            x_batch = x_train[batch_mask]
+            t_batch = t_train[batch_mask]
+
+            loss, grad = network.loss_and_gradient(x_batch, t_batch)
+            for key in network.params:
+                network.params[key] -= learning_rate * grad[key]
+
+            history.train_loss_list.append(loss)
+            if not math.isfinite(loss) or loss > EXPLODED * history.train_loss_list[0]:
+                history.train_seconds = time.perf_counter() - start - history.eval_seconds
+                raise TrainingDiverged(_diverged_message(history, i, learning_rate), i, history)
+
+            epoch = int(i // iter_per_epoch)
+            if epoch != last_epoch:
+                last_epoch = epoch
+                _evaluate(network, history, i, x_train, t_train, x_test, t_test)
+                if verbose:
+                    bar.write(_accuracy_line(history))
+                bar.set_postfix(loss=f"{loss:.3f}", train_acc=f"{history.train_acc_list[-1]:.3f}")
+            if callback is not None and callback(i, history) is False:
+                break
+    bar.close()
+    history.train_seconds = time.perf_counter() - start - history.eval_seconds
+    return history
+
+
+def _batch_masks(rng, train_size, batch_size, sampling):
+    """Yield the indices of each mini-batch, forever."""
+    while True:
+        if sampling == "random":
+            yield rng.choice(train_size, batch_size)
+        else:
+            order = rng.permutation(train_size)
+            for start in range(0, train_size - batch_size + 1, batch_size):
+                yield order[start:start + batch_size]
+
+
+def _evaluate(network, history, i, x_train, t_train, x_test, t_test):
+    start = time.perf_counter()
+    history.epoch_iterations.append(i)
+    history.train_acc_list.append(network.accuracy(x_train, t_train))
+    if x_test is not None:
+        history.test_acc_list.append(network.accuracy(x_test, t_test))
+    history.eval_seconds += time.perf_counter() - start
+
+
+def _accuracy_line(history):
+    line = f"train acc, test acc | {history.train_acc_list[-1]:.4f}"
+    return line + (f", {history.test_acc_list[-1]:.4f}" if history.test_acc_list else ", -")
+
+
+def _diverged_message(history, i, learning_rate):
+    loss = history.train_loss_list[-1]
+    if math.isfinite(loss):
+        what = f"exploded to {loss:.3g} (it started at {history.train_loss_list[0]:.3g})"
+    else:
+        what = f"became {'NaN' if math.isnan(loss) else 'infinite'}"
+    return (f"loss {what} at iteration {i}: the learning rate ({learning_rate:g}) is too "
+            "large. Try a smaller one, such as a tenth of it.")
+
+
+def _check_arguments(x_train, t_train, x_test, t_test, iters_num, batch_size, learning_rate,
+                     sampling):
+    train_size = len(x_train)
+    if len(t_train) != train_size:
+        raise ValueError(f"x_train has {train_size} examples but t_train has {len(t_train)}")
+    if (x_test is None) != (t_test is None):
+        raise ValueError("give both x_test and t_test, or neither")
+    if x_test is not None and len(x_test) != len(t_test):
+        raise ValueError(f"x_test has {len(x_test)} examples but t_test has {len(t_test)}")
+    if int(iters_num) != iters_num or iters_num < 1:
+        raise ValueError(f"iters_num must be a positive whole number, not {iters_num!r}")
+    if int(batch_size) != batch_size or not 1 <= batch_size <= train_size:
+        raise ValueError(f"batch_size must be a whole number from 1 to the {train_size} "
+                         f"training examples, not {batch_size!r}")
+    if not (isinstance(learning_rate, (int, float, np.floating)) and math.isfinite(learning_rate)
+            and learning_rate > 0):
+        raise ValueError(f"learning_rate must be a positive finite number, not {learning_rate!r}")
+    if sampling not in SAMPLING:
+        raise ValueError(f"sampling must be one of {SAMPLING}, not {sampling!r}")
+    return train_size

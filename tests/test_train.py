@@ -1,0 +1,124 @@
+"""The article's training loop on the real MNIST."""
+import numpy as np
+import pytest
+
+from helpers.train import TrainingDiverged, _batch_masks, train
+from helpers.two_layer_net import TwoLayerNet
+
+
+def quick_run(mnist, seed=0, **options):
+    (x_train, t_train), (x_test, t_test) = mnist
+    network = TwoLayerNet(784, 50, 10, activation="relu", seed=seed)
+    settings = dict(iters_num=1200, batch_size=100, learning_rate=0.1, seed=seed, progress=False)
+    settings.update(options)
+    return network, train(network, x_train, t_train, x_test, t_test, **settings)
+
+
+def test_a_short_seeded_run_learns_mnist(mnist):
+    network, history = quick_run(mnist)
+    assert len(history.train_loss_list) == 1200
+    assert history.iter_per_epoch == 600
+    assert history.epoch_iterations == [0, 600]  # the article's `i % iter_per_epoch == 0`
+    assert history.test_acc_list[-1] > 0.9 and history.train_acc_list[-1] > 0.9
+    assert history.test_acc_list[0] < 0.5
+    assert np.mean(history.train_loss_list[-100:]) < np.mean(history.train_loss_list[:100]) / 3
+    assert history.train_seconds > 0 and history.eval_seconds > 0
+    (x_train, t_train), (x_test, t_test) = mnist
+    assert network.accuracy(x_test, t_test) > 0.9
+
+
+def test_same_seed_same_run_and_another_seed_another_run(mnist):
+    net_a, a = quick_run(mnist, iters_num=300)
+    net_b, b = quick_run(mnist, iters_num=300)
+    _, c = quick_run(mnist, seed=1, iters_num=300)
+    assert a.train_loss_list == b.train_loss_list and a.test_acc_list == b.test_acc_list
+    for key in net_a.params:
+        np.testing.assert_array_equal(net_a.params[key], net_b.params[key])
+    assert a.train_loss_list != c.train_loss_list
+
+
+def test_one_evaluation_per_epoch_even_when_epochs_are_fractional(mnist):
+    (x_train, t_train), _ = mnist
+    history = train(TwoLayerNet(784, 20, 10, seed=0), x_train[:1000], t_train[:1000],
+                    iters_num=60, batch_size=128, seed=0, progress=False)
+    assert history.iter_per_epoch == 1000 / 128
+    assert history.epoch_iterations == [0, 8, 16, 24, 32, 40, 47, 55]
+    assert history.test_acc_list == [] and len(history.train_acc_list) == 8
+
+
+def test_shuffled_epochs_see_every_example_once():
+    batches = _batch_masks(np.random.default_rng(0), 1000, 100, "shuffle")
+    first_epoch = np.concatenate([next(batches) for _ in range(10)])
+    np.testing.assert_array_equal(np.sort(first_epoch), np.arange(1000))
+    second_epoch = np.concatenate([next(batches) for _ in range(10)])
+    assert not np.array_equal(first_epoch, second_epoch)
+
+
+def test_random_batches_are_drawn_with_replacement_as_in_the_article():
+    seen = np.concatenate([m for m, _ in zip(_batch_masks(np.random.default_rng(0), 1000, 100,
+                                                         "random"), range(10))])
+    assert len(np.unique(seen)) < 1000  # about 1 - 1/e of them: some drawn twice, some never
+
+
+def test_shuffle_sampling_trains_too(mnist):
+    _, history = quick_run(mnist, sampling="shuffle")
+    assert history.test_acc_list[-1] > 0.9
+
+
+def test_callback_sees_every_step_and_can_stop(mnist):
+    seen = []
+
+    def callback(i, history):
+        seen.append((i, len(history.train_loss_list)))
+        return i < 4
+
+    _, history = quick_run(mnist, callback=callback)
+    assert seen == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
+    assert len(history.train_loss_list) == 5
+
+
+def test_too_large_learning_rate_stops_with_a_clear_message(mnist):
+    with pytest.raises(TrainingDiverged, match=r"loss exploded .* at iteration \d+: the learning "
+                                               r"rate \(100\) is too large") as error:
+        quick_run(mnist, learning_rate=100)
+    assert error.value.iteration < 20
+    assert len(error.value.history.train_loss_list) == error.value.iteration + 1
+
+
+def test_nan_loss_stops_training(mnist):
+    (x_train, t_train), _ = mnist
+    network = TwoLayerNet(784, 50, 10, seed=0)
+    network.params["W2"][0, 0] = np.nan
+    with pytest.raises(TrainingDiverged, match="loss became NaN at iteration 0"):
+        train(network, x_train, t_train, iters_num=10, progress=False)
+
+
+def test_verbose_prints_the_articles_line(mnist, capsys):
+    quick_run(mnist, iters_num=601, verbose=True)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("train acc")]
+    assert len(lines) == 2
+    assert lines[0].startswith("train acc, test acc | 0.")
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(batch_size=60001), "batch_size must be a whole number from 1 to the 60000"),
+    (dict(batch_size=0), "batch_size"),
+    (dict(learning_rate=0), "learning_rate must be a positive finite number"),
+    (dict(learning_rate=-0.1), "learning_rate"),
+    (dict(learning_rate=float("nan")), "learning_rate"),
+    (dict(learning_rate=float("inf")), "learning_rate"),
+    (dict(iters_num=0), "iters_num"),
+    (dict(sampling="sequential"), "sampling must be one of"),
+])
+def test_bad_settings_are_refused_before_training(mnist, options, message):
+    with pytest.raises(ValueError, match=message):
+        quick_run(mnist, **options)
+
+
+def test_mismatched_data_is_refused(mnist):
+    (x_train, t_train), (x_test, t_test) = mnist
+    network = TwoLayerNet(784, 50, 10)
+    with pytest.raises(ValueError, match="x_train has 60000 examples but t_train has 100"):
+        train(network, x_train, t_train[:100], progress=False)
+    with pytest.raises(ValueError, match="both x_test and t_test"):
+        train(network, x_train, t_train, x_test, progress=False)
