@@ -56,7 +56,8 @@ def main(argv=None):
         return 2
     ax = plot.plot_accuracy(history.train_acc_list, history.test_acc_list)
     plot.save_figure(ax.figure, args.output)
-    print(f"final test accuracy {history.test_acc_list[-1]:.4f}; training took "
+    print(f"after {len(history.train_loss_list)} updates: test accuracy "
+          f"{network.accuracy(x_test, t_test):.4f}; training took "
           f"{history.train_seconds:.1f} s (+ {history.eval_seconds:.1f} s measuring accuracy); "
           f"figure saved to {args.output}")
     return 0

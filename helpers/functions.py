@@ -24,15 +24,15 @@ def softmax(x):
     Subtracting the row maximum first changes nothing mathematically but keeps exp() from
     overflowing: softmax([1000, 1010]) works as well as softmax([0, 10]).
     """
-    shifted = x - np.max(x, axis=-1, keepdims=True)
+    shifted = x - x.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
-    return exp / np.sum(exp, axis=-1, keepdims=True)
+    return exp / exp.sum(axis=-1, keepdims=True)
 
 
 def log_softmax(x):
     """log(softmax(x)) computed directly, so it stays finite where softmax underflows to 0."""
-    shifted = x - np.max(x, axis=-1, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def cross_entropy_error(y, t):

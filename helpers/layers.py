@@ -78,7 +78,7 @@ class SoftmaxWithLoss:
         log_y = log_softmax(x)
         self.y = np.exp(log_y)
         rows = np.arange(len(x))
-        return float(-log_y[rows, self.labels].mean())
+        return -float(log_y[rows, self.labels].sum()) / len(x)
 
     def backward(self, dout=1.0):
         dx = self.y.copy()

@@ -1,4 +1,6 @@
 """The two-layer network of the book: input -> Affine -> activation -> Affine -> softmax."""
+import math
+
 import numpy as np
 
 from . import gradient
@@ -100,7 +102,7 @@ class TwoLayerNet:
 
     def _check_x(self, x):
         x = np.asarray(x)
-        width = int(np.prod(x.shape[1:])) if x.ndim >= 2 else None
+        width = math.prod(x.shape[1:]) if x.ndim >= 2 else None
         if width != self.input_size:
             raise ValueError(
                 f"expected a batch of inputs with {self.input_size} values each (one flattened "
