@@ -58,7 +58,7 @@ def train(network, x_train, t_train, x_test=None, t_test=None, *, iters_num=1000
     history = History(iter_per_epoch=iter_per_epoch, settings=dict(
         iters_num=iters_num, batch_size=batch_size, learning_rate=learning_rate,
         sampling=sampling, seed=seed))
-    batches = _batch_masks(np.random.default_rng(seed), train_size, batch_size, sampling)
+    batches = batch_masks(np.random.default_rng(seed), train_size, batch_size, sampling)
     bar = tqdm(range(iters_num), desc="training", unit="iter", disable=not progress,
                mininterval=0.5)
     last_epoch = -1
@@ -93,7 +93,7 @@ def train(network, x_train, t_train, x_test=None, t_test=None, *, iters_num=1000
     return history
 
 
-def _batch_masks(rng, train_size, batch_size, sampling):
+def batch_masks(rng, train_size, batch_size, sampling):
     """Yield the indices of each mini-batch, forever."""
     while True:
         if sampling == "random":

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from helpers.train import TrainingDiverged, _batch_masks, train
+from helpers.train import TrainingDiverged, batch_masks, train
 from helpers.two_layer_net import TwoLayerNet
 
 
@@ -47,7 +47,7 @@ def test_one_evaluation_per_epoch_even_when_epochs_are_fractional(mnist):
 
 
 def test_shuffled_epochs_see_every_example_once():
-    batches = _batch_masks(np.random.default_rng(0), 1000, 100, "shuffle")
+    batches = batch_masks(np.random.default_rng(0), 1000, 100, "shuffle")
     first_epoch = np.concatenate([next(batches) for _ in range(10)])
     np.testing.assert_array_equal(np.sort(first_epoch), np.arange(1000))
     second_epoch = np.concatenate([next(batches) for _ in range(10)])
@@ -55,7 +55,7 @@ def test_shuffled_epochs_see_every_example_once():
 
 
 def test_random_batches_are_drawn_with_replacement_as_in_the_article():
-    seen = np.concatenate([m for m, _ in zip(_batch_masks(np.random.default_rng(0), 1000, 100,
+    seen = np.concatenate([m for m, _ in zip(batch_masks(np.random.default_rng(0), 1000, 100,
                                                          "random"), range(10))])
     assert len(np.unique(seen)) < 1000  # about 1 - 1/e of them: some drawn twice, some never
 
