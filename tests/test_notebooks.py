@@ -87,3 +87,10 @@ def test_refresh_leaves_a_failing_notebook_untouched(tmp_path, monkeypatch):
         refresh_notebooks.refresh(path)
     assert path.read_bytes() == before
     assert list(tmp_path.iterdir()) == [path]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_readme_links_each_lesson_on_colab_and_binder(path):
+    readme = (ROOT / "README.md").read_text()
+    assert f"https://colab.research.google.com/github/{REPOSITORY}/blob/main/notebooks/{path.name}" in readme
+    assert f"https://mybinder.org/v2/gh/{REPOSITORY}/HEAD?urlpath=lab/tree/notebooks/{path.name}" in readme

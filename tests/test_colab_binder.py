@@ -1,0 +1,142 @@
+"""The notebooks' setup cell on Colab (with a fake google.colab) and locally, and Binder's image."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import venv
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+SETUP = nbformat.read(NOTEBOOKS[0], as_version=4).cells[1].source
+
+# Runs the setup cell in a fresh IPython shell, the way a notebook kernel would, and reports
+# what it did. The fake google.colab module records drive.mount calls.
+RUNNER = textwrap.dedent('''
+    import json, sys, types
+    from pathlib import Path
+    from IPython.core.interactiveshell import InteractiveShell
+
+    setup, fake_root, colab, cwd = json.loads(sys.stdin.read())
+    mounts = []
+    if colab:
+        google = types.ModuleType("google")
+        google.colab = types.ModuleType("google.colab")
+        google.colab.drive = types.SimpleNamespace(mount=lambda path, **kw: mounts.append(path))
+        sys.modules.update({"google": google, "google.colab": google.colab})
+    import os
+    os.chdir(cwd)
+    shell = InteractiveShell.instance()
+    result = shell.run_cell(setup.replace("/content", fake_root))
+    error = result.error_in_exec
+    found = None
+    if error is None:
+        import helpers
+        found = str(Path(helpers.__file__).parent.parent)
+    print(json.dumps({"mounts": mounts, "found": found, "sys_path_0": sys.path[0],
+                      "error": None if error is None else f"{type(error).__name__}: {error}",
+                      "autoreload": any(m.endswith("autoreload") for m in shell.extension_manager.loaded)}))
+''')
+
+
+def run_setup(tmp_path, colab, cwd, setup=SETUP):
+    fake_root = tmp_path / "content"
+    fake_root.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run([sys.executable, "-c", RUNNER], cwd=tmp_path, env=env, timeout=120,
+                            input=json.dumps([setup, str(fake_root), colab, str(cwd)]),
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def copy_course(target):
+    """A copy of the course as a learner uploads it: helpers and data, any folder name."""
+    target.mkdir(parents=True)
+    shutil.copytree(ROOT / "helpers", target / "helpers",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (target / "data").mkdir()
+    return target
+
+
+@pytest.mark.parametrize("drive_folder", ["MyDrive", "My Drive"])
+def test_on_colab_the_setup_mounts_drive_and_finds_a_renamed_nested_course(tmp_path, drive_folder):
+    course = copy_course(tmp_path / "content" / "drive" / drive_folder / "classes" / "spring" /
+                         "NN course (copy)")
+    (tmp_path / "content" / "drive" / drive_folder / "unrelated" / "photos").mkdir(parents=True)
+    outcome = run_setup(tmp_path, colab=True, cwd=tmp_path / "content")
+    assert outcome["error"] is None
+    assert outcome["mounts"] == [str(tmp_path / "content" / "drive")]
+    assert outcome["sys_path_0"] == str(course) and outcome["found"] == str(course)
+    assert outcome["autoreload"]
+
+
+def test_on_colab_without_the_course_on_drive_it_says_what_to_do(tmp_path):
+    (tmp_path / "content" / "drive" / "MyDrive" / "other").mkdir(parents=True)
+    outcome = run_setup(tmp_path, colab=True, cwd=tmp_path / "content")
+    assert outcome["error"].startswith("FileNotFoundError")
+    assert "My Drive" in outcome["error"] and "git clone https://github.com/" in outcome["error"]
+    assert "COURSE_FOLDER" in outcome["error"]
+
+
+def test_on_colab_a_clone_in_content_is_found(tmp_path):
+    (tmp_path / "content" / "drive" / "MyDrive").mkdir(parents=True)
+    course = copy_course(tmp_path / "content" / "course")
+    outcome = run_setup(tmp_path, colab=True, cwd=tmp_path / "content")
+    assert outcome["error"] is None and outcome["found"] == str(course)
+
+
+def test_the_one_line_override_wins(tmp_path):
+    course = copy_course(tmp_path / "somewhere" / "else")
+    setup = SETUP.replace('COURSE_FOLDER = ""', f'COURSE_FOLDER = "{course}"', 1)
+    assert setup != SETUP
+    outcome = run_setup(tmp_path, colab=True, cwd=tmp_path, setup=setup)
+    assert outcome["error"] is None and outcome["found"] == str(course)
+    assert outcome["mounts"] == []
+
+
+def test_locally_the_course_is_found_from_the_notebooks_folder_without_drive(tmp_path):
+    outcome = run_setup(tmp_path, colab=False, cwd=ROOT / "notebooks")
+    assert outcome["error"] is None and outcome["found"] == str(ROOT)
+    assert outcome["mounts"] == [] and outcome["autoreload"]
+
+
+def test_binder_pins_python_and_the_course_requirements():
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip().startswith("python-3.")
+    pinned = {line.split("==")[0].lower() for line in
+              (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+              if "==" in line and not line.startswith("#")}
+    needed = {line.split(">=")[0].strip().lower() for line in
+              (ROOT / "requirements.txt").read_text().splitlines()
+              if line.strip() and not line.startswith("#")}
+    assert needed <= pinned, needed - pinned
+
+
+@pytest.mark.skipif(os.environ.get("SKIP_BINDER_TEST") == "1", reason="SKIP_BINDER_TEST=1")
+def test_every_notebook_runs_in_a_fresh_environment_from_binder_requirements(tmp_path):
+    env_dir = tmp_path / "binder-env"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "-q", "-r", ROOT / "binder" / "requirements.txt",
+                    "nbclient"], check=True, timeout=900)
+    script = textwrap.dedent('''
+        import json, resource, sys, nbformat
+        from nbclient import NotebookClient
+        for path in sys.argv[2:]:
+            nb = nbformat.read(path, as_version=4)
+            NotebookClient(nb, timeout=600, kernel_name="python3",
+                           resources={"metadata": {"path": sys.argv[1]}}).execute()
+        print(json.dumps({"kernel_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+    ''')
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = f"{env_dir / 'bin'}{os.pathsep}{env['PATH']}"
+    result = subprocess.run([python, "-c", script, ROOT / "notebooks", *NOTEBOOKS], env=env,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    peak = json.loads(result.stdout.strip().splitlines()[-1])["kernel_peak_mb"]
+    assert peak < 1000, f"a notebook kernel used {peak:.0f} MB; Binder gives 1-2 GB in all"
