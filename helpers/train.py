@@ -41,27 +41,31 @@ class History:
 
 def train(network, x_train, t_train, x_test=None, t_test=None, *, iters_num=10000,
           batch_size=100, learning_rate=0.1, sampling="random", seed=None,
-          progress=True, verbose=False, callback=None):
+          progress=True, verbose=False, callback=None, eval_every=None, eval_train_size=None):
     """Train ``network`` by mini-batch SGD, as the article does, and return a History.
 
     sampling: "random" draws each batch with np.random.choice (with replacement), as in the
     article; "shuffle" goes through a fresh permutation each epoch, so every example is seen.
     seed: makes the batches reproducible. verbose: print the article's line every epoch.
     callback(i, history): called after every iteration i; return False to stop early.
+    eval_every: measure accuracy every this many iterations (and after the last one) instead
+    of once per epoch. eval_train_size: measure train accuracy on only the first this many
+    training examples, to save time (the test accuracy always uses all of x_test).
     Raises TrainingDiverged if the loss becomes NaN or infinite, or grows past ten times its
     first value: the learning rate is then too large and the run is garbage.
     """
     train_size = _check_arguments(x_train, t_train, x_test, t_test, iters_num, batch_size,
-                                  learning_rate, sampling)
+                                  learning_rate, sampling, eval_every, eval_train_size)
     learning_rate = float(learning_rate)  # a NumPy float64 would turn float32 updates into float64
     iter_per_epoch = max(train_size / batch_size, 1)
     history = History(iter_per_epoch=iter_per_epoch, settings=dict(
         iters_num=iters_num, batch_size=batch_size, learning_rate=learning_rate,
-        sampling=sampling, seed=seed))
+        sampling=sampling, seed=seed, eval_every=eval_every, eval_train_size=eval_train_size))
+    x_eval, t_eval = x_train[:eval_train_size], t_train[:eval_train_size]
     batches = batch_masks(np.random.default_rng(seed), train_size, batch_size, sampling)
     bar = tqdm(range(iters_num), desc="training", unit="iter", disable=not progress,
                mininterval=0.5)
-    last_epoch = -1
+    last_checkpoint = -1
     start = time.perf_counter()
     # Overflow on the way to a NaN loss is reported below as TrainingDiverged instead.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -79,10 +83,11 @@ def train(network, x_train, t_train, x_test=None, t_test=None, *, iters_num=1000
                 history.train_seconds = time.perf_counter() - start - history.eval_seconds
                 raise TrainingDiverged(_diverged_message(history, i, learning_rate), i, history)
 
-            epoch = int(i // iter_per_epoch)
-            if epoch != last_epoch:
-                last_epoch = epoch
-                _evaluate(network, history, i, x_train, t_train, x_test, t_test)
+            # Once per epoch, as the article's `i % iter_per_epoch == 0`, or every eval_every.
+            checkpoint = i // eval_every if eval_every else int(i // iter_per_epoch)
+            if checkpoint != last_checkpoint or (eval_every and i == iters_num - 1):
+                last_checkpoint = checkpoint
+                _evaluate(network, history, i, x_eval, t_eval, x_test, t_test)
                 if verbose:
                     bar.write(_accuracy_line(history))
                 bar.set_postfix(loss=f"{loss:.3f}", train_acc=f"{history.train_acc_list[-1]:.3f}")
@@ -129,7 +134,7 @@ def _diverged_message(history, i, learning_rate):
 
 
 def _check_arguments(x_train, t_train, x_test, t_test, iters_num, batch_size, learning_rate,
-                     sampling):
+                     sampling, eval_every, eval_train_size):
     train_size = len(x_train)
     if len(t_train) != train_size:
         raise ValueError(f"x_train has {train_size} examples but t_train has {len(t_train)}")
@@ -145,6 +150,9 @@ def _check_arguments(x_train, t_train, x_test, t_test, iters_num, batch_size, le
     if not (isinstance(learning_rate, (int, float, np.floating)) and math.isfinite(learning_rate)
             and learning_rate > 0):
         raise ValueError(f"learning_rate must be a positive finite number, not {learning_rate!r}")
+    for name, value in (("eval_every", eval_every), ("eval_train_size", eval_train_size)):
+        if value is not None and (int(value) != value or value < 1):
+            raise ValueError(f"{name} must be a positive whole number or None, not {value!r}")
     if sampling not in SAMPLING:
         raise ValueError(f"sampling must be one of {SAMPLING}, not {sampling!r}")
     return train_size

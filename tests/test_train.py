@@ -122,3 +122,15 @@ def test_mismatched_data_is_refused(mnist):
         train(network, x_train, t_train[:100], progress=False)
     with pytest.raises(ValueError, match="both x_test and t_test"):
         train(network, x_train, t_train, x_test, progress=False)
+
+
+def test_eval_every_and_a_fixed_train_subset(mnist):
+    (x_train, t_train), (x_test, t_test) = mnist
+    network = TwoLayerNet(784, 50, 10, activation="relu", seed=0)
+    history = train(network, x_train, t_train, x_test, t_test, iters_num=95, eval_every=20,
+                    eval_train_size=1000, seed=0, progress=False)
+    assert history.epoch_iterations == [0, 20, 40, 60, 80, 94]  # and after the last iteration
+    assert history.train_acc_list[-1] == network.accuracy(x_train[:1000], t_train[:1000])
+    assert history.test_acc_list[-1] == network.accuracy(x_test, t_test)
+    with pytest.raises(ValueError, match="eval_every must be a positive whole number"):
+        train(network, x_train, t_train, iters_num=5, eval_every=0, progress=False)

@@ -1,0 +1,170 @@
+"""A dashboard to retrain the network with sliders and compare what the settings do.
+
+    from helpers.widgets import TrainingDashboard
+    TrainingDashboard()          # as the last line of a cell
+
+Works with ipywidgets 7 (Colab) and 8 (JupyterLab 4). The curves are drawn with matplotlib
+into an Image widget, redrawn a few times a second while a run trains.
+"""
+import io
+import time
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from .data import load_mnist
+from .train import TrainingDiverged, train
+from .two_layer_net import TwoLayerNet
+
+EVAL_TRAIN_SIZE = 5_000  # train accuracy on a fixed subset keeps the curves quick
+EVAL_POINTS = 15  # accuracy measurements per run
+REDRAW_SECONDS = 0.3
+
+
+@dataclass
+class Run:
+    """One training run: its settings, what it recorded, and why it stopped if it diverged."""
+
+    settings: dict
+    history: object
+    diverged: str = ""
+
+    @property
+    def label(self):
+        s = self.settings
+        text = (f"lr {s['learning_rate']:.3g}, batch {s['batch_size']}, hidden {s['hidden_size']}, "
+                f"{s['activation']}, {s['epochs']} ep, seed {s['seed']}")
+        return text + (" (diverged)" if self.diverged else "")
+
+
+class TrainingDashboard:
+    """Sliders for the settings, a Train button, live loss and accuracy curves, kept runs."""
+
+    def __init__(self, data=None):
+        self.data = data if data is not None else load_mnist(normalize=True, one_hot_label=True)
+        self.runs = []
+        self.current = None  # the run in progress, if any
+        style = {"description_width": "110px"}
+        layout = widgets.Layout(width="420px")
+        self.learning_rate = widgets.FloatLogSlider(
+            value=0.1, base=10, min=-3, max=1, step=0.1, description="learning rate",
+            readout_format=".3g", style=style, layout=layout)
+        self.batch_size = widgets.IntSlider(value=100, min=1, max=1000, description="batch size",
+                                            style=style, layout=layout)
+        self.hidden_size = widgets.IntSlider(value=50, min=5, max=200, step=5,
+                                             description="hidden size", style=style, layout=layout)
+        self.epochs = widgets.IntSlider(value=1, min=1, max=10, description="epochs",
+                                        style=style, layout=layout)
+        self.activation = widgets.Dropdown(options=["relu", "sigmoid"], value="relu",
+                                           description="activation", style=style)
+        self.seed = widgets.BoundedIntText(value=0, min=0, max=1_000_000, description="seed",
+                                           style=style)
+        self.train_button = widgets.Button(description="Train", button_style="success", icon="play")
+        self.clear_button = widgets.Button(description="Clear runs", icon="trash")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress",
+                                            style=style, layout=layout)
+        self.status = widgets.HTML(value="Choose the settings and press <b>Train</b>.")
+        self.plot = widgets.Image(format="png")
+        self.figure = Figure(figsize=(11, 3.8))
+        self.loss_ax, self.acc_ax = self.figure.subplots(1, 2)
+        self.figure.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.9, wspace=0.18)
+        self.train_button.on_click(lambda _: self.train())
+        self.clear_button.on_click(lambda _: self.clear())
+        self.widget = widgets.VBox([
+            widgets.HBox([widgets.VBox([self.learning_rate, self.batch_size, self.hidden_size,
+                                        self.epochs]),
+                          widgets.VBox([self.activation, self.seed,
+                                        widgets.HBox([self.train_button, self.clear_button])])]),
+            self.progress, self.status, self.plot])
+        self.draw()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.widget)
+
+    def settings(self):
+        """The settings the widgets show now."""
+        return dict(learning_rate=float(self.learning_rate.value), batch_size=self.batch_size.value,
+                    hidden_size=self.hidden_size.value, epochs=self.epochs.value,
+                    activation=self.activation.value, seed=self.seed.value)
+
+    def train(self):
+        """Train a new network with the current settings, drawing as it goes; return the Run."""
+        s = self.settings()
+        (x_train, t_train), (x_test, t_test) = self.data
+        iters = max(1, round(s["epochs"] * len(x_train) / s["batch_size"]))
+        network = TwoLayerNet(784, s["hidden_size"], 10, activation=s["activation"], seed=s["seed"])
+        self.current = Run(s, None)
+        self.progress.max, self.progress.value = iters, 0
+        self.train_button.disabled = True
+        last_draw = [time.perf_counter()]
+
+        def show_progress(i, history):
+            self.current.history = history
+            if time.perf_counter() - last_draw[0] >= REDRAW_SECONDS:
+                self.progress.value = i + 1
+                self.status.value = (f"iteration {i + 1:,} of {iters:,}: loss "
+                                     f"{history.train_loss_list[-1]:.3f}")
+                self.draw()
+                last_draw[0] = time.perf_counter()
+
+        try:
+            history = train(network, x_train, t_train, x_test, t_test, iters_num=iters,
+                            batch_size=s["batch_size"], learning_rate=s["learning_rate"],
+                            seed=s["seed"], progress=False, callback=show_progress,
+                            eval_every=max(1, iters // EVAL_POINTS),
+                            eval_train_size=EVAL_TRAIN_SIZE)
+            run = Run(s, history)
+            self.status.value = (f"Finished {iters:,} iterations in {history.total_seconds:.1f} s: "
+                                 f"test accuracy <b>{history.test_acc_list[-1]:.3f}</b>.")
+        except TrainingDiverged as error:
+            run = Run(s, error.history, diverged=str(error))
+            self.status.value = f"<b style='color:#c00'>Diverged.</b> {error}"
+        finally:
+            self.train_button.disabled = False
+            self.current = None
+        self.progress.value = len(run.history.train_loss_list)
+        self.runs.append(run)
+        self.draw()
+        return run
+
+    def clear(self):
+        """Forget every finished run."""
+        self.runs.clear()
+        self.status.value = "Runs cleared."
+        self.draw()
+
+    def draw(self):
+        """Redraw both plots, every kept run and the one in progress, into the Image widget."""
+        loss_ax, acc_ax = self.loss_ax, self.acc_ax
+        loss_ax.clear()
+        acc_ax.clear()
+        runs = self.runs + ([self.current] if self.current and self.current.history else [])
+        for k, run in enumerate(runs):
+            _plot_run(loss_ax, acc_ax, run, color=f"C{k % 10}")
+        loss_ax.set(xlabel="epochs", ylabel="loss (moving average)", ylim=(0, 3), title="loss")
+        acc_ax.set(xlabel="epochs", ylabel="accuracy", ylim=(0, 1),
+                   title=f"test (solid) and train (dashed, first {EVAL_TRAIN_SIZE:,} images)")
+        if runs:
+            acc_ax.legend(loc="lower right", fontsize=7)
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=80)
+        self.plot.value = buffer.getvalue()
+
+
+def _plot_run(loss_ax, acc_ax, run, color):
+    history = run.history
+    loss = np.asarray(history.train_loss_list, dtype=float)
+    loss = loss[np.isfinite(loss)]
+    window = max(1, len(loss) // 50)
+    if len(loss):
+        smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
+        epochs = (np.arange(len(smooth)) + window) / history.iter_per_epoch
+        loss_ax.plot(epochs, smooth, color=color, linestyle=":" if run.diverged else "-",
+                     label=run.label)
+    # Iteration i is the (i + 1)-th update: x counts epochs of updates done.
+    at = (np.asarray(history.epoch_iterations) + 1) / history.iter_per_epoch
+    acc_ax.plot(at, history.test_acc_list, color=color, marker="o", markersize=3, label=run.label)
+    acc_ax.plot(at, history.train_acc_list, color=color, linestyle="--")
