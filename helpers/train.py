@@ -7,7 +7,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 SAMPLING = ("random", "shuffle")
-# A loss this many times its first value means the updates overshoot: training has diverged.
+# A recent loss this many times the first means the updates overshoot: training has diverged.
 # (The loss itself stays finite far beyond that, since it is computed from log_softmax.)
 EXPLODED = 10
 
@@ -51,8 +51,9 @@ def train(network, x_train, t_train, x_test=None, t_test=None, *, iters_num=1000
     eval_every: measure accuracy every this many iterations (and after the last one) instead
     of once per epoch. eval_train_size: measure train accuracy on only the first this many
     training examples, to save time (the test accuracy always uses all of x_test).
-    Raises TrainingDiverged if the loss becomes NaN or infinite, or grows past ten times its
-    first value: the learning rate is then too large and the run is garbage.
+    Raises TrainingDiverged if the loss becomes NaN or infinite, or its average over about
+    100 examples grows past ten times its first value: the learning rate is then too large
+    and the run is garbage.
     """
     train_size = _check_arguments(x_train, t_train, x_test, t_test, iters_num, batch_size,
                                   learning_rate, sampling, eval_every, eval_train_size)
@@ -66,6 +67,7 @@ def train(network, x_train, t_train, x_test=None, t_test=None, *, iters_num=1000
     bar = tqdm(range(iters_num), desc="training", unit="iter", disable=not progress,
                mininterval=0.5)
     last_checkpoint = -1
+    smoothing = min(1.0, batch_size / 100)
     start = time.perf_counter()
     # Overflow on the way to a NaN loss is reported below as TrainingDiverged instead.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -79,9 +81,13 @@ def train(network, x_train, t_train, x_test=None, t_test=None, *, iters_num=1000
                 network.params[key] -= learning_rate * grad[key]
 
             history.train_loss_list.append(loss)
-            if not math.isfinite(loss) or loss > EXPLODED * history.train_loss_list[0]:
+            # Averaged over about 100 examples, so that one hard example in a tiny batch
+            # is not mistaken for divergence.
+            recent_loss = loss if i == 0 else recent_loss + smoothing * (loss - recent_loss)
+            if not math.isfinite(loss) or recent_loss > EXPLODED * history.train_loss_list[0]:
                 history.train_seconds = time.perf_counter() - start - history.eval_seconds
-                raise TrainingDiverged(_diverged_message(history, i, learning_rate), i, history)
+                raise TrainingDiverged(_diverged_message(history, recent_loss, i, learning_rate),
+                                       i, history)
 
             # Once per epoch, as the article's `i % iter_per_epoch == 0`, or every eval_every.
             checkpoint = i // eval_every if eval_every else int(i // iter_per_epoch)
@@ -123,10 +129,10 @@ def _accuracy_line(history):
     return line + (f", {history.test_acc_list[-1]:.4f}" if history.test_acc_list else ", -")
 
 
-def _diverged_message(history, i, learning_rate):
+def _diverged_message(history, recent_loss, i, learning_rate):
     loss = history.train_loss_list[-1]
     if math.isfinite(loss):
-        what = f"exploded to {loss:.3g} (it started at {history.train_loss_list[0]:.3g})"
+        what = f"exploded to {recent_loss:.3g} (it started at {history.train_loss_list[0]:.3g})"
     else:
         what = f"became {'NaN' if math.isnan(loss) else 'infinite'}"
     return (f"loss {what} at iteration {i}: the learning rate ({learning_rate:g}) is too "

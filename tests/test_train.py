@@ -134,3 +134,13 @@ def test_eval_every_and_a_fixed_train_subset(mnist):
     assert history.test_acc_list[-1] == network.accuracy(x_test, t_test)
     with pytest.raises(ValueError, match="eval_every must be a positive whole number"):
         train(network, x_train, t_train, iters_num=5, eval_every=0, progress=False)
+
+
+def test_one_hard_example_in_a_tiny_batch_is_not_divergence(mnist):
+    (x_train, t_train), _ = mnist
+    network = TwoLayerNet(784, 50, 10, activation="relu", seed=0)
+    history = train(network, x_train, t_train, iters_num=2000, batch_size=1, learning_rate=0.1,
+                    seed=0, progress=False)
+    first = history.train_loss_list[0]
+    assert max(history.train_loss_list) > 10 * first  # single examples spike past 10x ...
+    assert len(history.train_loss_list) == 2000  # ... without stopping the run

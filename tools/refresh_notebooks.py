@@ -18,6 +18,7 @@ from nbclient import NotebookClient
 
 REPOSITORY = "nn-from-scratch/course"  # GitHub owner/name that the badges and links point to
 
+WIDGET = "application/vnd.jupyter.widget-view+json"
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 # Links to the course's own repository: Colab and Binder badges, and the setup cell's
@@ -40,6 +41,9 @@ def refresh(path):
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)  # timestamps: different on every run
+        if cell.cell_type == "code":
+            # A stored widget view shows as an error until the cell runs again: drop it.
+            cell.outputs = [out for out in cell.outputs if WIDGET not in out.get("data", {})]
     nb.metadata.pop("widgets", None)  # widget state: random model ids
     tmp = path.with_suffix(".ipynb.part")
     nbformat.write(nb, tmp)
