@@ -117,7 +117,8 @@ class TrainingDashboard:
                             eval_every=max(1, iters // EVAL_POINTS),
                             eval_train_size=EVAL_TRAIN_SIZE)
             run = Run(s, history)
-            self.status.value = (f"Finished {iters:,} iterations in {history.total_seconds:.1f} s: "
+            self.status.value = (f"Finished {iters:,} iterations at learning rate "
+                                 f"{s['learning_rate']:.3g} in {history.total_seconds:.1f} s: "
                                  f"test accuracy <b>{history.test_acc_list[-1]:.3f}</b>.")
         except TrainingDiverged as error:
             run = Run(s, error.history, diverged=str(error))

@@ -1,0 +1,123 @@
+"""The dashboard in a real browser: JupyterLab on 127.0.0.1, headless Chromium via Playwright."""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = "notebooks/06_interactive_experiments.ipynb"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "tests" / "screenshots"))
+
+# CI installs both and must run this test; elsewhere it is skipped without them.
+if not os.environ.get("CI"):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("needs Debian's chromium package", allow_module_level=True)
+    pytest.importorskip("playwright")
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+expect.set_options(timeout=120_000)  # a 2-core machine starts kernels and trains slowly
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    """A JupyterLab server on 127.0.0.1 serving the course, stopped after the test."""
+    port, token = free_port(), "course-test-token"
+    settings = tmp_path / "lab-settings"
+    news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True)
+    news.write_text('{"fetchNews": "false"}')  # no "get news?" popup over the screenshot
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), HOME=str(tmp_path),
+               JUPYTERLAB_SETTINGS_DIR=str(settings))
+    env.pop("PYTHONPATH", None)
+    env.setdefault("NN_FROM_SCRATCH_CACHE", str(tmp_path / "cache"))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+         f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "server.log", "wb"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail((tmp_path / "server.log").read_text()[-3000:])
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not start within 60 s")
+        yield base, token
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def test_dashboard_renders_retrains_and_redraws_in_chromium(jupyterlab):
+    base, token = jupyterlab
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(120_000)
+        try:
+            page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}")
+            page.locator(".jp-Notebook").first.wait_for()
+            # The status bar shows the kernel once it has started and is ready.
+            expect(page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle"))).to_be_visible()
+
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+            # Run All has finished when the check-yourself cell prints its tick.
+            outputs = page.locator(".jp-OutputArea-output")
+            expect(outputs.filter(has_text="✓ the dashboard trains")).to_be_visible()
+            dashboard = outputs.locator(".widget-vbox").first
+            sliders = dashboard.locator(".widget-slider")
+            expect(sliders).to_have_count(4)
+            train = dashboard.get_by_role("button", name="Train")
+            expect(train).to_be_visible()
+            plot = dashboard.locator("img").first
+            expect(plot).to_be_visible()
+            before = plot.get_attribute("src")
+
+            readout = sliders.first.locator(".widget-readout")
+            readout.click()
+            page.keyboard.press("Control+A")
+            page.keyboard.type("0.316")  # on the slider's grid: 10 ** -0.5
+            page.keyboard.press("Enter")
+            expect(readout).to_have_text("0.316")
+
+            train.click()
+            status = dashboard.locator(".widget-html-content")
+            # The notebook's last experiment left batch size 1000: one epoch is 60 iterations.
+            expect(status).to_contain_text(re.compile(r"Finished 60 iterations at learning rate 0\.316"))
+            assert plot.get_attribute("src") != before, "the plot did not change after Train"
+            page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=False)
+            dashboard.screenshot(path=str(SCREENSHOTS / "dashboard-widget.png"))
+        except Exception:
+            page.screenshot(path=str(SCREENSHOTS / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
