@@ -34,7 +34,14 @@ def free_port():
 
 @pytest.fixture
 def jupyterlab(tmp_path):
-    """A JupyterLab server on 127.0.0.1 serving the course, stopped after the test."""
+    """A JupyterLab server on 127.0.0.1 serving a copy of the course, stopped after the test.
+
+    A copy, because JupyterLab saves the notebooks it runs.
+    """
+    course = tmp_path / "course"
+    for folder in ("helpers", "data", "notebooks"):
+        shutil.copytree(ROOT / folder, course / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     port, token = free_port(), "course-test-token"
     settings = tmp_path / "lab-settings"
     news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
@@ -48,7 +55,7 @@ def jupyterlab(tmp_path):
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
          f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course}",
          "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "server.log", "wb"))
     base = f"http://127.0.0.1:{port}"
