@@ -1,0 +1,128 @@
+"""Exercises: nbgrader-style cells, helpful checks, and the student edition."""
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from helpers.checks import check_array, check_equal
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
+
+
+def nbgrader_cells(nb):
+    return [c for c in nb.cells if "nbgrader" in c.metadata]
+
+
+def test_checks_point_at_the_difference_and_guess_the_mistake():
+    expected = np.arange(12.0).reshape(3, 4) - 5
+    with pytest.raises(AssertionError, match=r"differs from the numerical one by 1\.2e\+01 at "
+                                             r"\[2, 3\] \(yours -6, expected 6\): check the sign"):
+        check_array(-expected, expected, "your gradient", "the numerical one")
+    with pytest.raises(AssertionError, match="2 times the expected value everywhere"):
+        check_array(2 * expected, expected)
+    wrong = expected.copy()
+    wrong[2, 1] += 0.5
+    with pytest.raises(AssertionError, match=r"at \[2, 1\] \(yours 4\.5, expected 4\)$"):
+        check_array(wrong, expected)
+    with pytest.raises(AssertionError, match=r"has shape \(4, 3\), but the expected one has shape \(3, 4\)"):
+        check_array(expected.T, expected)
+    with pytest.raises(AssertionError, match="forget to `return`"):
+        check_array(None, expected)
+    with pytest.raises(AssertionError, match="NaN"):
+        check_array(expected * np.nan, expected)
+    check_array(expected + 1e-9, expected)
+    with pytest.raises(AssertionError, match=r"x\.shape is \(2,\), expected \(3,\)"):
+        check_equal((2,), (3,), "x.shape")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_lesson_has_two_to_four_exercises_marked_as_nbgrader_does(path):
+    cells = read(path).cells
+    solutions = [i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("solution")]
+    assert 2 <= len(solutions) <= 4
+    for i in solutions:
+        assert SOLUTION.search(cells[i].source), cells[i].source[:80]
+        tests = cells[i + 1].metadata["nbgrader"]
+        assert tests["grade"] and tests["locked"] and tests["points"] > 0
+        assert "check_" in cells[i + 1].source  # compares with the real thing, with a message
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def test_grade_ids_are_unique_across_the_course():
+    ids = [c.metadata["nbgrader"]["grade_id"] for p in NOTEBOOKS for c in nbgrader_cells(read(p))]
+    assert len(ids) == len(set(ids)) >= 2 * len(NOTEBOOKS)
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory):
+    if not os.environ.get("CI"):
+        pytest.importorskip("nbgrader")
+    sys.path.insert(0, str(ROOT / "tools"))
+    import student_edition
+    out = tmp_path_factory.mktemp("teacher") / "student edition"
+    student_edition.make_edition(out, repository="a-school/nn-course")
+    return out
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_student_edition_has_no_solutions_no_hidden_tests_no_outputs(edition, path):
+    original, student = read(path), read(edition / "notebooks" / path.name)
+    nbformat.validate(student)
+    text = "\n".join(c.source for c in student.cells)
+    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+    for cell, student_cell in zip(original.cells, student.cells):
+        for body in SOLUTION.findall(cell.source):
+            assert body not in text, f"solution left in: {body[:80]}"
+            for line in body.splitlines():
+                if line.strip():
+                    assert line not in student_cell.source, f"solution line left in: {line}"
+    solutions = [c for c in student.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert all("raise NotImplementedError()" in c.source for c in solutions)
+    assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
+    import refresh_notebooks
+    same_setup = refresh_notebooks.LINKS.sub(lambda m: m.group(1) + "a-school/nn-course",
+                                             original.cells[1].source)
+    assert student.cells[1].source == same_setup  # the same setup cell, cloning the edition
+    tests = [c for c in student.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert tests and all(c.metadata.get("editable") is False for c in tests)
+    assert "colab.research.google.com/github/a-school/nn-course/blob/main/notebooks/" in text
+
+
+def test_student_edition_is_a_working_course_folder(edition, tmp_path):
+    assert (edition / "helpers" / "two_layer_net.py").is_file()
+    assert sorted(p.name for p in (edition / "data" / "mnist").glob("*.gz")) == sorted(
+        p.name for p in (ROOT / "data" / "mnist").glob("*.gz"))
+    assert (edition / "binder" / "requirements.txt").is_file()
+    import student_edition
+    with pytest.raises(SystemExit, match="not empty"):
+        student_edition.make_edition(edition)
+    assert (edition / "helpers").is_dir()  # refused, and nothing was touched
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_student_notebook_runs_until_its_first_exercise(edition, path):
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = read(edition / "notebooks" / path.name)
+    first_exercise = next(i for i, c in enumerate(nb.cells)
+                          if c.metadata.get("nbgrader", {}).get("solution"))
+    with pytest.raises(CellExecutionError, match="NotImplementedError"):
+        NotebookClient(nb, timeout=600, kernel_name="python3",
+                       resources={"metadata": {"path": str(edition / "notebooks")}}).execute()
+    failed = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+              and any(o.output_type == "error" for o in c.outputs)]
+    # The stub raises when the exercise's test cell calls the learner's function.
+    assert failed == [first_exercise + 1]
+    assert nb.cells[first_exercise + 1].outputs[-1].ename == "NotImplementedError"
+    ran = [c.execution_count is not None for c in nb.cells[:first_exercise + 1] if c.cell_type == "code"]
+    assert all(ran)

@@ -1,0 +1,88 @@
+"""Make the student edition of the course: exercises without their solutions.
+
+    python tools/student_edition.py OUTDIR [--repository OWNER/NAME] [--force]
+
+OUTDIR receives a working copy of the course (helpers/, data/, binder/, requirements) and
+the lesson notebooks as nbgrader would release them: solution code replaced by a stub that
+raises NotImplementedError, hidden tests removed, outputs cleared, test cells locked. The
+work is done by nbgrader's own preprocessors (pip install nbgrader). The setup cell is
+unchanged, so the notebooks still open on Colab and Binder; --repository points their
+badges at the repository where you publish this edition.
+"""
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions, LockCells
+
+from refresh_notebooks import LINKS, NOTEBOOKS, ROOT
+
+COPIED = ["helpers", "data", "binder", "requirements.txt", "LICENSE"]
+STUDENT_README = """# How a neural network learns, from scratch in NumPy: exercises
+
+Work through the notebooks in `notebooks/` in order. Each ends with exercises: write your code
+where it says `# YOUR CODE HERE` (and delete the `raise NotImplementedError()` below it), then
+run the test cell that follows; it tells you what is wrong, and where.
+
+On Colab: put this folder in your Google Drive and open a notebook; its first cell finds the
+folder. Locally:
+
+    python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt && jupyter lab notebooks
+"""
+
+
+def student_notebook(path, repository=None):
+    """The student version of one notebook, as a NotebookNode."""
+    nb = nbformat.read(path, as_version=4)
+    resources = {}
+    for preprocessor in (ClearSolutions(), ClearHiddenTests(), ClearOutput(), LockCells()):
+        nb, resources = preprocessor.preprocess(nb, resources)
+    if repository:
+        for cell in nb.cells:
+            cell.source = LINKS.sub(lambda m: m.group(1) + repository, cell.source)
+    nbformat.validate(nb)
+    return nb
+
+
+def make_edition(outdir, repository=None, force=False):
+    outdir = Path(outdir).resolve()
+    if outdir.exists() and any(outdir.iterdir()) and not force:
+        raise SystemExit(f"{outdir} is not empty: choose an empty or new folder, or pass --force "
+                         "to replace it")
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    # Build beside the target and move it into place at the end: a failure leaves no half edition.
+    with tempfile.TemporaryDirectory(dir=outdir.parent, prefix=f".{outdir.name}-") as tmp:
+        build = Path(tmp) / "edition"
+        build.mkdir()
+        for name in COPIED:
+            source = ROOT / name
+            if source.is_dir():
+                shutil.copytree(source, build / name,
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            else:
+                shutil.copy2(source, build / name)
+        (build / "README.md").write_text(STUDENT_README)
+        (build / "notebooks").mkdir()
+        for path in sorted(NOTEBOOKS.glob("[0-9]*.ipynb")):
+            nbformat.write(student_notebook(path, repository), build / "notebooks" / path.name)
+        if outdir.exists():
+            shutil.rmtree(outdir)
+        build.rename(outdir)
+    return outdir
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("outdir", help="folder to create the student edition in")
+    parser.add_argument("--repository", help="OWNER/NAME the Colab and Binder badges point to")
+    parser.add_argument("--force", action="store_true", help="replace OUTDIR if it has files")
+    args = parser.parse_args(argv)
+    outdir = make_edition(args.outdir, args.repository, args.force)
+    print(f"student edition written to {outdir}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
