@@ -70,15 +70,22 @@ class TrainingDashboard:
         self.figure = Figure(figsize=(11, 3.8))
         self.loss_ax, self.acc_ax = self.figure.subplots(1, 2)
         self.figure.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.9, wspace=0.18)
-        self.train_button.on_click(lambda _: self.train())
-        self.clear_button.on_click(lambda _: self.clear())
+        # Anything a click prints or raises is shown here, not lost in the browser's log.
+        self.log = widgets.Output()
+        self.train_button.on_click(lambda _: self._in_log(self.train))
+        self.clear_button.on_click(lambda _: self._in_log(self.clear))
         self.widget = widgets.VBox([
             widgets.HBox([widgets.VBox([self.learning_rate, self.batch_size, self.hidden_size,
                                         self.epochs]),
                           widgets.VBox([self.activation, self.seed,
                                         widgets.HBox([self.train_button, self.clear_button])])]),
-            self.progress, self.status, self.plot])
+            self.progress, self.status, self.plot, self.log])
         self.draw()
+
+    def _in_log(self, action):
+        self.log.clear_output()
+        with self.log:
+            action()
 
     def _ipython_display_(self):
         from IPython.display import display

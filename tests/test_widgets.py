@@ -100,3 +100,16 @@ def test_the_same_settings_give_the_same_run(dashboard):
     assert first.history.train_loss_list == second.history.train_loss_list
     dashboard.seed.value = 4
     assert dashboard.train().history.train_loss_list != first.history.train_loss_list
+
+
+def test_what_a_click_prints_goes_to_the_dashboards_output_widget(dashboard, monkeypatch):
+    assert dashboard.log in dashboard.widget.children
+    entered = []
+    monkeypatch.setattr(type(dashboard.log), "__enter__", lambda self: entered.append(self))
+    monkeypatch.setattr(type(dashboard.log), "__exit__", lambda self, *exc: None)
+    set_sliders(dashboard, batch_size=1000)
+    dashboard.train_button.click()
+    dashboard.clear_button.click()
+    # Each click enters the log (clear_output enters it too, to clear it).
+    assert len(entered) >= 2 and all(widget is dashboard.log for widget in entered)
+    assert len(dashboard.runs) == 0  # the clear click ran too
