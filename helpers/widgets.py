@@ -97,9 +97,17 @@ class TrainingDashboard:
                     hidden_size=self.hidden_size.value, epochs=self.epochs.value,
                     activation=self.activation.value, seed=self.seed.value)
 
-    def train(self):
-        """Train a new network with the current settings, drawing as it goes; return the Run."""
+    def train(self, **settings):
+        """Train a new network, drawing as it goes; return the Run.
+
+        Uses the settings the widgets show, except those given here, e.g.
+        train(learning_rate=3, batch_size=100); the sliders themselves are left as they are.
+        """
         s = self.settings()
+        unknown = set(settings) - set(s)
+        if unknown:
+            raise ValueError(f"unknown settings {sorted(unknown)}; the dashboard has {sorted(s)}")
+        s.update(settings)
         (x_train, t_train), (x_test, t_test) = self.data
         iters = max(1, round(s["epochs"] * len(x_train) / s["batch_size"]))
         network = TwoLayerNet(784, s["hidden_size"], 10, activation=s["activation"], seed=s["seed"])
@@ -124,9 +132,14 @@ class TrainingDashboard:
                             eval_every=max(1, iters // EVAL_POINTS),
                             eval_train_size=EVAL_TRAIN_SIZE)
             run = Run(s, history)
+            accuracy = history.test_acc_list[-1]
             self.status.value = (f"Finished {iters:,} iterations at learning rate "
                                  f"{s['learning_rate']:.3g} in {history.total_seconds:.1f} s: "
-                                 f"test accuracy <b>{history.test_acc_list[-1]:.3f}</b>.")
+                                 f"test accuracy <b>{accuracy:.3f}</b>.")
+            if accuracy < 0.2:  # ten classes: 0.1 is guessing
+                self.status.value += (" That is chance level: the network has not learned. A "
+                                      "large learning rate can silence its neurons for good; a "
+                                      "small one may just need more epochs.")
         except TrainingDiverged as error:
             run = Run(s, error.history, diverged=str(error))
             self.status.value = f"<b style='color:#c00'>Diverged.</b> {error}"

@@ -109,6 +109,7 @@ def test_dashboard_renders_retrains_and_redraws_in_chromium(jupyterlab):
             expect(plot).to_be_visible()
             before = plot.get_attribute("src")
 
+            # Type a new learning rate into the slider's readout, as a person can.
             readout = sliders.first.locator(".widget-readout")
             readout.click()
             page.keyboard.press("Control+A")
@@ -118,8 +119,7 @@ def test_dashboard_renders_retrains_and_redraws_in_chromium(jupyterlab):
 
             train.click()
             status = dashboard.locator(".widget-html-content")
-            # The notebook's last experiment left batch size 1000: one epoch is 60 iterations.
-            expect(status).to_contain_text(re.compile(r"Finished 60 iterations at learning rate 0\.316"))
+            expect(status).to_contain_text(re.compile(r"Finished 600 iterations at learning rate 0\.316"))
             assert plot.get_attribute("src") != before, "the plot did not change after Train"
             page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=False)
             dashboard.screenshot(path=str(SCREENSHOTS / "dashboard-widget.png"))

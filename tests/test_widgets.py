@@ -113,3 +113,17 @@ def test_what_a_click_prints_goes_to_the_dashboards_output_widget(dashboard, mon
     # Each click enters the log (clear_output enters it too, to clear it).
     assert len(entered) >= 2 and all(widget is dashboard.log for widget in entered)
     assert len(dashboard.runs) == 0  # the clear click ran too
+
+
+def test_train_from_code_with_settings_leaves_the_sliders_alone(dashboard):
+    run = dashboard.train(learning_rate=10.0, batch_size=500)
+    assert run.settings["learning_rate"] == 10.0 and run.settings["batch_size"] == 500
+    assert run.diverged and "learning rate (10) is too large" in run.diverged
+    assert dashboard.learning_rate.value == 0.1 and dashboard.batch_size.value == 100
+    with pytest.raises(ValueError, match="unknown settings \\['momentum'\\]"):
+        dashboard.train(momentum=0.9)
+
+
+def test_a_run_that_stops_learning_is_called_out(dashboard):
+    dashboard.train(learning_rate=3.0, batch_size=200)
+    assert "chance" in dashboard.status.value and "learning rate" in dashboard.status.value
