@@ -100,3 +100,21 @@ def test_save_figure_never_leaves_a_partial_file(tmp_path):
     plot.save_figure(fig, target)
     assert target.read_bytes()[:4] == b"\x89PNG"
     plt.close(fig)
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    import stat
+    from helpers.files import atomic_write
+
+    fresh = tmp_path / "fresh.png"
+    with atomic_write(fresh) as f:
+        f.write(b"new")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask
+    shared = tmp_path / "shared.txt"
+    shared.write_bytes(b"old")
+    shared.chmod(0o640)
+    with atomic_write(shared) as f:
+        f.write(b"new")
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o640 and shared.read_bytes() == b"new"

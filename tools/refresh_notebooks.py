@@ -20,6 +20,8 @@ REPOSITORY = "nn-from-scratch/course"  # GitHub owner/name that the badges and l
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from helpers.files import atomic_write  # noqa: E402
 NOTEBOOKS = ROOT / "notebooks"
 # Links to the course's own repository: Colab and Binder badges, and the setup cell's
 # `git clone` fallback. Other GitHub links (to nbval, say) are left alone.
@@ -45,9 +47,9 @@ def refresh(path):
             # A stored widget view shows as an error until the cell runs again: drop it.
             cell.outputs = [out for out in cell.outputs if WIDGET not in out.get("data", {})]
     nb.metadata.pop("widgets", None)  # widget state: random model ids
-    tmp = path.with_suffix(".ipynb.part")
-    nbformat.write(nb, tmp)
-    tmp.replace(path)
+    text = nbformat.writes(nb)
+    with atomic_write(path) as f:
+        f.write((text if text.endswith("\n") else text + "\n").encode("utf-8"))
     return time.perf_counter() - start
 
 
