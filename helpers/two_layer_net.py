@@ -63,7 +63,7 @@ class TwoLayerNet:
     def loss(self, x, t):
         """Cross-entropy loss of the predictions for x against the answers t."""
         x, t = self._check_x(x), self._check_t(x, t)
-        return SoftmaxWithLoss().forward(self.predict(x), t)
+        return SoftmaxWithLoss().forward(self._forward(self._layers(), x), t)
 
     def accuracy(self, x, t, chunk_size=10_000):
         """Fraction of examples whose highest score is the right class (t: labels or one-hot).
