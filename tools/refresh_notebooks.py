@@ -29,9 +29,9 @@ LINKS = re.compile(r"(colab\.research\.google\.com/github/|mybinder\.org/v2/gh/|
                    r"git clone https://github\.com/)[\w.-]+/[\w.-]+?(?=/blob/|/HEAD|\s|$|\))")
 
 
-def point_links(text):
-    """Point every Colab, Binder and GitHub link in ``text`` at REPOSITORY."""
-    return LINKS.sub(lambda m: m.group(1) + REPOSITORY, text)
+def point_links(text, repository=REPOSITORY):
+    """Point the course's Colab, Binder and git clone links in ``text`` at ``repository``."""
+    return LINKS.sub(lambda m: m.group(1) + repository, text)
 
 
 def refresh(path):

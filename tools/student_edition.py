@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions, LockCells
 
-from refresh_notebooks import LINKS, NOTEBOOKS, ROOT
+from refresh_notebooks import NOTEBOOKS, ROOT, point_links
 
 COPIED = ["helpers", "data", "binder", "requirements.txt", "LICENSE"]
 STUDENT_README = """# How a neural network learns, from scratch in NumPy: exercises
@@ -42,7 +42,7 @@ def student_notebook(path, repository=None):
         nb, resources = preprocessor.preprocess(nb, resources)
     if repository:
         for cell in nb.cells:
-            cell.source = LINKS.sub(lambda m: m.group(1) + repository, cell.source)
+            cell.source = point_links(cell.source, repository)
     nbformat.validate(nb)
     return nb
 
