@@ -41,7 +41,7 @@ class Relu:
 
     def forward(self, x):
         self.positive = x > 0
-        return np.where(self.positive, x, 0)
+        return np.maximum(x, 0)
 
     def backward(self, dout):
         return dout * self.positive
@@ -64,23 +64,28 @@ class Sigmoid:
 class SoftmaxWithLoss:
     """Softmax followed by the cross-entropy loss, whose backward pass is just (y - t) / N.
 
-    The loss is computed from log_softmax, which is exact even where a probability
-    underflows to 0, so no 1e-7 fudge is needed and backprop matches the loss exactly.
+    t: one-hot rows, as the book uses, or labels. The loss is computed from log_softmax,
+    which is exact even where a probability underflows to 0, so no 1e-7 fudge is needed
+    and backprop matches the loss exactly.
     """
 
     def __init__(self):
         self.y = None
-        self.labels = None
+        self.t = None
 
     def forward(self, x, t):
         t = np.asarray(t)
-        self.labels = t.argmax(axis=1) if t.ndim == 2 else t  # one-hot rows or labels
+        self.t = t.astype(x.dtype, copy=False) if t.ndim == 2 else t
         log_y = log_softmax(x)
         self.y = np.exp(log_y)
-        rows = np.arange(len(x))
-        return -float(log_y[rows, self.labels].sum()) / len(x)
+        if t.ndim == 2:
+            return -float((self.t * log_y).sum()) / len(x)
+        return -float(log_y[np.arange(len(x)), t].sum()) / len(x)
 
     def backward(self, dout=1.0):
-        dx = self.y.copy()
-        dx[np.arange(len(dx)), self.labels] -= 1
+        if self.t.ndim == 2:
+            dx = self.y - self.t
+        else:  # labels: subtract 1 where the one-hot row would hold its 1
+            dx = self.y.copy()
+            dx[np.arange(len(dx)), self.t] -= 1
         return dx * (dout / len(dx))

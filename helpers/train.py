@@ -108,7 +108,8 @@ def batch_masks(rng, train_size, batch_size, sampling):
     """Yield the indices of each mini-batch, forever."""
     while True:
         if sampling == "random":
-            yield rng.choice(train_size, batch_size)
+            # The same draws as the article's rng.choice(train_size, batch_size), made faster.
+            yield rng.integers(train_size, size=batch_size)
         else:
             order = rng.permutation(train_size)
             for start in range(0, train_size - batch_size + 1, batch_size):

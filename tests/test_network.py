@@ -103,7 +103,9 @@ def test_softmax_with_loss_backward_and_targets():
     assert loss == pytest.approx(exact, rel=1e-12)
     # The book's cross_entropy_error differs only by its 1e-7 guard against log(0).
     assert loss == pytest.approx(cross_entropy_error(softmax(scores), labels), abs=1e-3)
-    assert SoftmaxWithLoss().forward(scores, np.eye(10)[labels]) == loss
+    one_hot = SoftmaxWithLoss()
+    assert one_hot.forward(scores, np.eye(10)[labels]) == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(one_hot.backward(), layer.backward(), rtol=1e-12, atol=1e-15)
     numerical = numerical_gradient(lambda s: SoftmaxWithLoss().forward(s, labels), scores)
     assert relative_error(layer.backward(), numerical) < 1e-8
     assert np.isfinite(SoftmaxWithLoss().forward(np.array([[1000.0, -1000.0]]), [1]))
