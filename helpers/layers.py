@@ -74,13 +74,13 @@ class SoftmaxWithLoss:
         self.t = None
 
     def forward(self, x, t):
-        t = np.asarray(t)
-        self.t = t.astype(x.dtype, copy=False) if t.ndim == 2 else t
         log_y = log_softmax(x)
         self.y = np.exp(log_y)
-        if t.ndim == 2:
+        self.t = np.asarray(t)
+        if self.t.ndim == 2:
+            self.t = self.t.astype(x.dtype, copy=False)
             return -float((self.t * log_y).sum()) / len(x)
-        return -float(log_y[np.arange(len(x)), t].sum()) / len(x)
+        return -float(log_y[np.arange(len(x)), self.t].sum()) / len(x)
 
     def backward(self, dout=1.0):
         if self.t.ndim == 2:
