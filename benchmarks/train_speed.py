@@ -127,31 +127,42 @@ class BookStyleNet:
         return grads
 
 
-def book_style(_, x_train, t_train, x_test, t_test, iters):
-    """The article's loop around the book-style network."""
-    t_train, t_test = t_train.astype(np.float64), t_test.astype(np.float64)  # the book's one-hot
+def article_loop(step, evaluate, train_size, iters):
+    """The article's loop around step(batch_mask), with evaluate() once per epoch, timed apart."""
     rng = np.random.default_rng(0)
-    network = BookStyleNet(rng)
-    train_size = len(x_train)
     iter_per_epoch = max(train_size / BATCH, 1)
     eval_seconds, evaluations = 0.0, 0
     start = time.perf_counter()
     for i in range(iters):
-        batch_mask = rng.choice(train_size, BATCH)
+        step(rng.choice(train_size, BATCH))
+        if i % iter_per_epoch == 0:
+            eval_start = time.perf_counter()
+            evaluate()
+            eval_seconds += time.perf_counter() - eval_start
+            evaluations += 1
+    total = time.perf_counter() - start
+    return dict(train_seconds=total - eval_seconds, eval_seconds=eval_seconds,
+                evaluations=evaluations)
+
+
+def book_style(_, x_train, t_train, x_test, t_test, iters):
+    """The article's loop around the book-style network."""
+    t_train, t_test = t_train.astype(np.float64), t_test.astype(np.float64)  # the book's one-hot
+    network = BookStyleNet(np.random.default_rng(0))
+
+    def step(batch_mask):
         x_batch, t_batch = x_train[batch_mask], t_train[batch_mask]
         grad = network.gradient(x_batch, t_batch)
         for key in ("W1", "b1", "W2", "b2"):
             network.params[key] -= LEARNING_RATE * grad[key]
         network.loss(x_batch, t_batch)
-        if i % iter_per_epoch == 0:
-            eval_start = time.perf_counter()
-            network.accuracy(x_train, t_train)
-            network.accuracy(x_test, t_test)
-            eval_seconds += time.perf_counter() - eval_start
-            evaluations += 1
-    total = time.perf_counter() - start
-    return dict(train_seconds=total - eval_seconds, eval_seconds=eval_seconds,
-                evaluations=evaluations, test_acc=float(network.accuracy(x_test, t_test)))
+
+    def evaluate():
+        network.accuracy(x_train, t_train)
+        network.accuracy(x_test, t_test)
+
+    result = article_loop(step, evaluate, len(x_train), iters)
+    return dict(result, test_acc=float(network.accuracy(x_test, t_test)))
 
 
 def pytorch(_, x_train, t_train, x_test, t_test, iters):
@@ -159,6 +170,7 @@ def pytorch(_, x_train, t_train, x_test, t_test, iters):
     import torch
     import torch.nn.functional as F
 
+    # Copied into RAM, as a PyTorch program holds its tensors (gathers from RAM are faster).
     x_train, x_test = torch.from_numpy(np.array(x_train)), torch.from_numpy(np.array(x_test))
     t_train = torch.from_numpy(t_train.argmax(axis=1))
     t_test = torch.from_numpy(t_test.argmax(axis=1))
@@ -171,13 +183,8 @@ def pytorch(_, x_train, t_train, x_test, t_test, iters):
         with torch.no_grad():
             return (F.relu(x @ W1 + b1) @ W2 + b2).argmax(dim=1).eq(t).float().mean().item()
 
-    rng = np.random.default_rng(0)
-    train_size = len(x_train)
-    iter_per_epoch = max(train_size / BATCH, 1)
-    eval_seconds, evaluations = 0.0, 0
-    start = time.perf_counter()
-    for i in range(iters):
-        batch_mask = torch.from_numpy(rng.integers(train_size, size=BATCH))
+    def step(batch_mask):
+        batch_mask = torch.from_numpy(batch_mask)
         loss = F.cross_entropy(F.relu(x_train[batch_mask] @ W1 + b1) @ W2 + b2, t_train[batch_mask])
         for p in params:
             p.grad = None
@@ -186,16 +193,13 @@ def pytorch(_, x_train, t_train, x_test, t_test, iters):
             for p in params:
                 p -= LEARNING_RATE * p.grad
         loss.item()  # the loss every iteration, as the course's loop records it
-        if i % iter_per_epoch == 0:
-            eval_start = time.perf_counter()
-            accuracy(x_train, t_train)
-            accuracy(x_test, t_test)
-            eval_seconds += time.perf_counter() - eval_start
-            evaluations += 1
-    total = time.perf_counter() - start
-    return dict(train_seconds=total - eval_seconds, eval_seconds=eval_seconds,
-                evaluations=evaluations, test_acc=accuracy(x_test, t_test),
-                torch_version=torch.__version__)
+
+    def evaluate():
+        accuracy(x_train, t_train)
+        accuracy(x_test, t_test)
+
+    result = article_loop(step, evaluate, len(x_train), iters)
+    return dict(result, test_acc=accuracy(x_test, t_test), torch_version=torch.__version__)
 
 
 # --- the report ----------------------------------------------------------------------
@@ -209,13 +213,13 @@ def run_child(name, iters, python):
 
 
 def torch_python(requested):
-    """The interpreter to run PyTorch with, or None if none can import torch."""
-    for python in ([requested] if requested else [sys.executable]):
-        check = subprocess.run([python, "-c", "import torch, numpy"], capture_output=True)
-        if check.returncode == 0:
-            return python
-        if requested:
-            sys.exit(f"{requested} cannot import torch and numpy: {check.stderr.decode()[-300:]}")
+    """The interpreter to run PyTorch with, or None if this one cannot import torch."""
+    python = requested or sys.executable
+    check = subprocess.run([python, "-c", "import torch, numpy"], capture_output=True)
+    if check.returncode == 0:
+        return python
+    if requested:
+        sys.exit(f"{requested} cannot import torch and numpy: {check.stderr.decode()[-300:]}")
     return None
 
 
