@@ -1,7 +1,7 @@
 """Re-execute the course notebooks in place, so their stored outputs are today's.
 
     python tools/refresh_notebooks.py                 # every notebook in notebooks/
-    python tools/refresh_notebooks.py notebooks/03_gradients.ipynb
+    python tools/refresh_notebooks.py notebooks/04_gradients.ipynb
 
 Each notebook runs top to bottom in a fresh kernel, from the notebooks/ folder, as nbval
 will run it. Its Colab and Binder links are pointed at REPOSITORY first (the README's too),
