@@ -1,4 +1,4 @@
-"""The course's pictures: the article's accuracy figure, the loss curve, grids of digits."""
+"""The course's pictures: the accuracy figure, the loss curve, grids of digits, a chain of layers."""
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -64,3 +64,27 @@ def save_figure(fig, path, dpi=100):
     with atomic_write(path) as f:
         fig.savefig(f, format="png", dpi=dpi)
     return Path(path)
+
+
+def plot_chain(values, layers, ax=None):
+    """Draw values[0] → [layers[0]] → values[1] → … → [layers[-1]] → values[-1], left to right.
+
+    values: labels of what flows between the layers (e.g. "x\\n(100, 784)"), one more than
+    layers: the labels of the boxes (e.g. "Affine\\nW1 (784, 50)"). A forward pass, drawn.
+    """
+    if len(values) != len(layers) + 1:
+        raise ValueError(f"need one more value than layers, got {len(values)} and {len(layers)}")
+    step = 3.0  # from one arrow to the next; a box sits halfway between them
+    width = len(layers) * step
+    ax = ax if ax is not None else plt.subplots(figsize=(0.7 * (width + 1.2), 1.8))[1]
+    for i, label in enumerate(layers):
+        ax.text((i + 0.5) * step, 0, label, ha="center", va="center", fontsize=9,
+                bbox=dict(boxstyle="round,pad=0.4", facecolor="#e8eef7", edgecolor="#4a6fa5"))
+    for i, label in enumerate(values):
+        ax.annotate("", xy=(i * step + 0.6, 0), xytext=(i * step - 0.6, 0),
+                    arrowprops=dict(arrowstyle="->", color="#555"))
+        ax.text(i * step, 0.3, label, ha="center", va="bottom", fontsize=9)  # above the boxes
+    ax.set_xlim(-0.6, width + 0.6)
+    ax.set_ylim(-0.5, 1.1)
+    ax.axis("off")
+    return ax
