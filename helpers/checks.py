@@ -52,3 +52,103 @@ def check_true(condition, message):
     """Fail with ``message`` unless ``condition`` holds."""
     if not condition:
         raise AssertionError(message)
+
+
+# Lesson 3: the forward pass, softmax and the loss. Each check names the usual mistake.
+
+def check_forward_pass(forward, network, x):
+    """``forward(x, params)`` must give ``network.predict(x)``: the scores, before softmax."""
+    from .functions import relu, sigmoid, softmax
+    p = network.params
+    expected = network.predict(x)
+    try:
+        yours = forward(x, p)
+    except ValueError as error:  # NumPy's complaint about shapes that do not fit
+        raise AssertionError(f"your forward raised ValueError ({error}). x has shape {x.shape} "
+                             f"and W1 {p['W1'].shape}: the first layer is x @ W1, not W1 @ x or "
+                             "x @ W1.T") from None
+    check_true(yours is not None, "forward returned None: did it forget to `return` the scores?")
+    yours = np.asarray(yours, dtype=float)
+    if yours.shape == expected.shape and not np.allclose(yours, expected, rtol=1e-4, atol=1e-5):
+        hidden = x @ p["W1"]
+        wrong = {
+            "you applied softmax: predict returns the scores, before softmax":
+                softmax(expected.astype(float)),
+            "the sigmoid between the two Affine layers is missing": (hidden + p["b1"]) @ p["W2"] + p["b2"],
+            "you used ReLU: this network's activation is the sigmoid": relu(hidden + p["b1"]) @ p["W2"] + p["b2"],
+            "the second Affine layer's output is the scores: no sigmoid after it": sigmoid(expected),
+            "you forgot the bias b1": sigmoid(hidden) @ p["W2"] + p["b2"],
+            "you forgot the bias b2": sigmoid(hidden + p["b1"]) @ p["W2"],
+        }
+        for mistake, result in wrong.items():
+            check_true(not np.allclose(yours, result, rtol=1e-4, atol=1e-5), mistake)
+    check_array(yours, expected, "your forward(x, params)", "network.predict(x)", rtol=1e-4, atol=1e-5)
+
+
+def check_softmax(softmax_fn):
+    """A softmax for batches: rows sum to 1, right values, and no overflow on large scores."""
+    from .functions import softmax
+    scores = np.array([[0.3, 2.9, 4.0], [1.0, 1.0, -1.0]])
+    before = scores.copy()
+    yours = softmax_fn(scores)
+    check_array(scores, before, "the scores after your function", "the scores before it (do not "
+                "change them in place: write `a - ...`, not `a -= ...`)")
+    check_true(yours is not None, "your softmax returned None: did it forget to `return`?")
+    sums = np.sum(yours, axis=-1)
+    check_true(np.shape(yours) != scores.shape or np.allclose(sums, 1), f"each row should sum to 1, "
+               f"yours sum to {np.round(sums, 3)}: divide by the sum of each row (axis=1, keepdims=True)")
+    check_array(yours, softmax(scores), "your softmax", "helpers.functions.softmax")
+    large = np.array([[1000.0, 1010.0, 990.0], [0.0, 1.0, 2.0]])
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        yours = np.asarray(softmax_fn(large))
+    check_true(np.all(np.isfinite(yours[0])), "scores of 1000 give NaN: exp(1000) overflows to inf "
+               "(and inf / inf is NaN). Subtract each row's maximum before exp")
+    check_true(np.all(np.isfinite(yours)), "a row of small scores gives NaN: subtract each row's "
+               "own maximum (axis=1, keepdims=True), not the maximum of the whole matrix")
+    check_array(yours, softmax(large), "your softmax of large scores", "helpers.functions.softmax")
+
+
+def check_loss(loss_fn, scores, t):
+    """``loss_fn(scores, t)`` must be the mean cross-entropy of softmax(scores) against one-hot t."""
+    from .functions import cross_entropy_error, softmax
+    expected = cross_entropy_error(softmax(scores), t)
+    yours = loss_fn(scores, t)
+    check_true(yours is not None, "your loss is None: did the function forget to `return` it?")
+    check_true(np.ndim(yours) == 0, f"the loss should be one number, yours has shape {np.shape(yours)}: "
+               "sum over the classes and average over the examples")
+    yours = float(yours)
+    n, classes = np.shape(scores)
+    wrong = {
+        "the loss is negative: it is minus the log of the probabilities": -expected,
+        f"yours is {n} times too large: average over the batch (divide by N = {n})": n * expected,
+        f"yours is {classes} times too small: divide by the number of examples N, not by the "
+        "number of entries": expected / classes,
+    }
+    for mistake, value in wrong.items():
+        check_true(not np.isclose(yours, value, rtol=1e-4), mistake)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        of_scores = -np.sum(t * np.log(scores)) / n
+    check_true(not np.isclose(yours, of_scores, rtol=1e-4),
+               "you took the log of the scores: take it of the probabilities, softmax(scores)")
+    check_true(np.isfinite(yours), f"your loss is {yours}: take the log of softmax(scores), which "
+               "is never negative (the scores can be)")
+    check_array(yours, expected, "your loss", "cross_entropy_error(softmax(scores), t)", rtol=1e-4)
+
+
+def check_untrained_loss(untrained_loss, n_classes, measured):
+    """``untrained_loss(n_classes)`` must predict ``measured``, a real untrained network's loss."""
+    yours = untrained_loss(n_classes)
+    check_true(yours is not None, "your function returned None: did it forget to `return`?")
+    yours = float(yours)
+    if np.isclose(yours, measured, rtol=0.01):
+        return
+    wrong = {
+        "that is the probability of each class: the loss is minus its log": 1 / n_classes,
+        "that is log base 10: the loss uses the natural logarithm, np.log": np.log10(n_classes),
+        "check the sign: -log(1/n) is positive": -np.log(n_classes),
+    }
+    for mistake, value in wrong.items():
+        check_true(not np.isclose(yours, value, rtol=1e-3), f"{yours:.4g} for {n_classes} classes: "
+                   + mistake)
+    raise AssertionError(f"you expect {yours:.4g} for {n_classes} classes, but an untrained "
+                         f"network measures {measured:.4g}: what probability does each class get?")
