@@ -1,0 +1,186 @@
+"""Lesson 3's exercises: the notebook's solutions pass their checks, and the usual wrong answers
+fail with a message that names the mistake."""
+import re
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import nbformat
+import numpy as np
+import pytest
+
+from helpers.checks import check_forward_pass, check_loss, check_softmax, check_untrained_loss
+from helpers.functions import relu, sigmoid, softmax
+from helpers.plot import plot_chain
+from helpers.two_layer_net import TwoLayerNet
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03_network_and_loss.ipynb"
+SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
+
+
+@pytest.fixture(scope="module")
+def solutions():
+    """The notebook's solution cells, run: {function name: function}."""
+    namespace = {"np": np, "sigmoid": sigmoid, "softmax": softmax}
+    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            # The cell is the def line plus the solution; the student edition keeps only the def.
+            exec(cell.source, namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def batch(mnist):
+    (x_train, t_train), _ = mnist
+    return x_train[:100], t_train[:100]
+
+
+@pytest.fixture(scope="module")
+def network():
+    """A network whose biases are not zero, as in the exercise's test cell."""
+    net = TwoLayerNet(784, 50, 10, weight_init_std=0.1, seed=1)
+    rng = np.random.default_rng(1)
+    for key in ("b1", "b2"):
+        net.params[key][:] = rng.standard_normal(net.params[key].shape)
+    return net
+
+
+GIVEN_SCORES = np.array([[2.0, -1.0, 0.5], [0.1, 0.2, -0.3], [-2.0, 3.0, 1.0], [1.5, 1.5, -0.5]])
+GIVEN_T = np.eye(3)[[0, 2, 1, 1]]
+
+
+def test_the_notebooks_solutions_pass(solutions, network, batch):
+    x, t = batch
+    check_forward_pass(solutions["forward"], network, x)
+    check_softmax(solutions["stable_softmax"])
+    check_loss(solutions["loss_from_scores"], GIVEN_SCORES, GIVEN_T)
+    check_loss(solutions["loss_from_scores"], network.predict(x), t)
+    for n_classes in (2, 10, 1000):
+        untrained = TwoLayerNet(784, 50, n_classes, seed=n_classes)
+        measured = untrained.loss(x, np.eye(n_classes)[t.argmax(axis=1) % n_classes])
+        check_untrained_loss(solutions["untrained_loss"], n_classes, measured)
+
+
+def layers(p, x):
+    return x @ p["W1"] + p["b1"]
+
+
+WRONG_FORWARD = {
+    "you applied softmax": lambda x, p: softmax(sigmoid(layers(p, x)) @ p["W2"] + p["b2"]),
+    "the sigmoid between the two Affine layers is missing": lambda x, p: layers(p, x) @ p["W2"] + p["b2"],
+    "you used ReLU": lambda x, p: relu(layers(p, x)) @ p["W2"] + p["b2"],
+    "no sigmoid after it": lambda x, p: sigmoid(sigmoid(layers(p, x)) @ p["W2"] + p["b2"]),
+    "you forgot the bias b1": lambda x, p: sigmoid(x @ p["W1"]) @ p["W2"] + p["b2"],
+    "you forgot the bias b2": lambda x, p: sigmoid(layers(p, x)) @ p["W2"],
+    r"your forward\(x, params\) has shape \(100, 50\), but network.predict\(x\) has shape \(100, 10\)":
+        lambda x, p: sigmoid(layers(p, x)),
+    "forget to `return`": lambda x, p: None,
+    r"raised ValueError .*the first layer is x @ W1, not W1 @ x or x @ W1.T":
+        lambda x, p: sigmoid(x @ p["W1"].T + p["b1"]) @ p["W2"] + p["b2"],
+    r"your forward\(x, params\) differs from network.predict\(x\) by": lambda x, p: sigmoid(layers(p, x)) @ p["W2"] + 0.5 * p["b2"],
+}
+
+
+@pytest.mark.parametrize("mistake", WRONG_FORWARD)
+def test_a_wrong_forward_pass_is_named(mistake, network, batch):
+    with pytest.raises(AssertionError, match=mistake):
+        check_forward_pass(WRONG_FORWARD[mistake], network, batch[0])
+
+
+def naive(a):
+    return np.exp(a) / np.exp(a).sum(axis=1, keepdims=True)
+
+
+def whole_matrix_max(a):
+    return naive(a - a.max())
+
+
+def sums_everything(a):
+    exp = np.exp(a - a.max(axis=1, keepdims=True))
+    return exp / exp.sum()
+
+
+def in_place(a):
+    a -= a.max(axis=1, keepdims=True)
+    return naive(a)
+
+
+def no_division(a):
+    return np.exp(a - a.max(axis=1, keepdims=True))
+
+
+WRONG_SOFTMAX = {
+    "exp\\(1000\\) overflows to inf": naive,
+    "subtract each row's own maximum": whole_matrix_max,
+    "each row should sum to 1": sums_everything,
+    "do not change them in place": in_place,
+    "divide by the sum of each row": no_division,
+    "forget to `return`": lambda a: None,
+}
+
+
+@pytest.mark.parametrize("mistake", WRONG_SOFTMAX)
+def test_a_wrong_softmax_is_named(mistake):
+    with pytest.raises(AssertionError, match=mistake):
+        check_softmax(WRONG_SOFTMAX[mistake])
+
+
+def log_y(scores, t):
+    return t * np.log(softmax(scores))
+
+
+WRONG_LOSS = {
+    "yours is 4 times too large: average over the batch": lambda s, t: -np.sum(log_y(s, t)),
+    "the loss is negative": lambda s, t: np.sum(log_y(s, t)) / len(s),
+    "yours is 3 times too small: divide by the number of examples N": lambda s, t: -np.mean(log_y(s, t)),
+    "one number": lambda s, t: -np.sum(log_y(s, t), axis=1),
+    # Some scores are negative, so their log is NaN.
+    r"your loss is nan: take the log of softmax\(scores\)": lambda s, t: -np.sum(t * np.log(s)) / len(s),
+    "forget to `return`": lambda s, t: None,
+}
+
+
+@pytest.mark.parametrize("mistake", WRONG_LOSS)
+def test_a_wrong_loss_is_named(mistake):
+    with np.errstate(invalid="ignore"), pytest.raises(AssertionError, match=mistake):
+        check_loss(WRONG_LOSS[mistake], GIVEN_SCORES, GIVEN_T)
+
+
+def test_the_log_of_positive_scores_is_named():
+    scores = np.abs(GIVEN_SCORES) + 0.1
+    with pytest.raises(AssertionError, match="you took the log of the scores"):
+        check_loss(lambda s, t: -np.sum(t * np.log(s)) / len(s), scores, GIVEN_T)
+
+
+WRONG_PREDICTION = {
+    "the probability of each class: the loss is minus its log": lambda n: 1 / n,
+    "natural logarithm": np.log10,
+    "check the sign": lambda n: -np.log(n),
+    r"you expect 2.303 for 2 classes, but an untrained network measures 0.69": lambda n: 2.302585,
+    "forget to `return`": lambda n: None,
+}
+
+
+@pytest.mark.parametrize("mistake", WRONG_PREDICTION)
+def test_a_wrong_prediction_of_the_untrained_loss_is_named(mistake, batch):
+    x, t = batch
+    untrained = TwoLayerNet(784, 50, 2, seed=2)
+    measured = untrained.loss(x, np.eye(2)[t.argmax(axis=1) % 2])
+    with pytest.raises(AssertionError, match=mistake):
+        check_untrained_loss(WRONG_PREDICTION[mistake], 2, measured)
+
+
+def test_an_untrained_networks_loss_is_ln_of_the_number_of_classes(batch):
+    x, t = batch
+    for n_classes in (2, 10, 1000):
+        untrained = TwoLayerNet(784, 50, n_classes, seed=0)
+        measured = untrained.loss(x, np.eye(n_classes)[t.argmax(axis=1) % n_classes])
+        assert measured == pytest.approx(np.log(n_classes), rel=0.01)
+
+
+def test_plot_chain_draws_every_value_and_layer():
+    ax = plot_chain(["x (2, 3)", "a (2, 4)", "y (2, 4)"], ["Affine", "sigmoid"])
+    texts = [text.get_text() for text in ax.texts if text.get_text()]  # arrows are empty texts
+    assert texts == ["Affine", "sigmoid", "x (2, 3)", "a (2, 4)", "y (2, 4)"]
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="one more value than layers"):
+        plot_chain(["x", "y"], ["Affine", "sigmoid"])
