@@ -77,6 +77,7 @@ def check_forward_pass(forward, network, x):
             "the sigmoid between the two Affine layers is missing": (hidden + p["b1"]) @ p["W2"] + p["b2"],
             "you used ReLU: this network's activation is the sigmoid": relu(hidden + p["b1"]) @ p["W2"] + p["b2"],
             "the second Affine layer's output is the scores: no sigmoid after it": sigmoid(expected),
+            "you forgot the biases b1 and b2": sigmoid(hidden) @ p["W2"],
             "you forgot the bias b1": sigmoid(hidden) @ p["W2"] + p["b2"],
             "you forgot the bias b2": sigmoid(hidden + p["b1"]) @ p["W2"],
         }
@@ -112,7 +113,12 @@ def check_loss(loss_fn, scores, t):
     """``loss_fn(scores, t)`` must be the mean cross-entropy of softmax(scores) against one-hot t."""
     from .functions import cross_entropy_error, softmax
     expected = cross_entropy_error(softmax(scores), t)
-    yours = loss_fn(scores, t)
+    try:
+        yours = loss_fn(scores, t)
+    except IndexError as error:  # e.g. y[np.arange(N), t] with one-hot rows t
+        raise AssertionError(f"your loss raised IndexError ({error}). t holds one-hot rows, shape "
+                             f"{np.shape(t)}: multiply, t * np.log(y), or index with the labels "
+                             "t.argmax(axis=1)") from None
     check_true(yours is not None, "your loss is None: did the function forget to `return` it?")
     check_true(np.ndim(yours) == 0, f"the loss should be one number, yours has shape {np.shape(yours)}: "
                "sum over the classes and average over the examples")

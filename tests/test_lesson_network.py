@@ -69,6 +69,7 @@ WRONG_FORWARD = {
     "the sigmoid between the two Affine layers is missing": lambda x, p: layers(p, x) @ p["W2"] + p["b2"],
     "you used ReLU": lambda x, p: relu(layers(p, x)) @ p["W2"] + p["b2"],
     "no sigmoid after it": lambda x, p: sigmoid(sigmoid(layers(p, x)) @ p["W2"] + p["b2"]),
+    "you forgot the biases b1 and b2": lambda x, p: sigmoid(x @ p["W1"]) @ p["W2"],
     "you forgot the bias b1": lambda x, p: sigmoid(x @ p["W1"]) @ p["W2"] + p["b2"],
     "you forgot the bias b2": lambda x, p: sigmoid(layers(p, x)) @ p["W2"],
     r"your forward\(x, params\) has shape \(100, 50\), but network.predict\(x\) has shape \(100, 10\)":
@@ -136,6 +137,8 @@ WRONG_LOSS = {
     # Some scores are negative, so their log is NaN.
     r"your loss is nan: take the log of softmax\(scores\)": lambda s, t: -np.sum(t * np.log(s)) / len(s),
     "forget to `return`": lambda s, t: None,
+    r"IndexError .*one-hot rows, shape \(4, 3\)":
+        lambda s, t: -np.mean(np.log(softmax(s)[np.arange(len(s)), t])),
 }
 
 
