@@ -139,6 +139,10 @@ WRONG_LOSS = {
     "forget to `return`": lambda s, t: None,
     r"IndexError .*one-hot rows, shape \(4, 3\)":
         lambda s, t: -np.mean(np.log(softmax(s)[np.arange(len(s)), t])),
+    r"you used log10: the loss uses the natural log, np.log":
+        lambda s, t: -np.sum(t * np.log10(softmax(s))) / len(s),
+    r"you used log2: the loss uses the natural log, np.log":
+        lambda s, t: -np.sum(t * np.log2(softmax(s))) / len(s),
 }
 
 
@@ -146,6 +150,14 @@ WRONG_LOSS = {
 def test_a_wrong_loss_is_named(mistake):
     with np.errstate(invalid="ignore"), pytest.raises(AssertionError, match=mistake):
         check_loss(WRONG_LOSS[mistake], GIVEN_SCORES, GIVEN_T)
+
+
+def test_a_wrong_loss_is_not_called_a_constant_factor_of_the_right_one():
+    """One number is always some factor times another: the factor would point nowhere."""
+    with pytest.raises(AssertionError) as failure:
+        check_loss(lambda s, t: 0.5 - np.sum(log_y(s, t)) / len(s), GIVEN_SCORES, GIVEN_T)
+    assert str(failure.value).startswith("your loss differs from cross_entropy_error")
+    assert "times the expected value" not in str(failure.value)
 
 
 def test_the_log_of_positive_scores_is_named():
