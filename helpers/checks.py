@@ -61,6 +61,15 @@ def check_true(condition, message):
 
 # Lesson 3: the forward pass, softmax and the loss. Each check names the usual mistake.
 
+def _error_of(compute):
+    """The message of the ValueError that ``compute()`` raises, or None if it raises none."""
+    try:
+        compute()
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 def check_forward_pass(forward, network, x):
     """``forward(x, params)`` must give ``network.predict(x)``: the scores, before softmax."""
     from .functions import relu, sigmoid, softmax
@@ -69,9 +78,21 @@ def check_forward_pass(forward, network, x):
     try:
         yours = forward(x, p)
     except ValueError as error:  # NumPy's complaint about shapes that do not fit
-        raise AssertionError(f"your forward raised ValueError ({error}). x has shape {x.shape} "
-                             f"and W1 {p['W1'].shape}: the first layer is x @ W1, not W1 @ x or "
-                             "x @ W1.T") from None
+        # Name a layer only if its usual wrong product fails with this very message.
+        z1 = sigmoid(x @ p["W1"] + p["b1"])
+        first = {_error_of(lambda: f(*ab)) for f in (np.matmul, np.dot)
+                 for ab in ((p["W1"], x), (x, p["W1"].T))}
+        second = {_error_of(lambda: f(*ab)) for f in (np.matmul, np.dot)
+                  for ab in ((p["W2"], z1), (z1, p["W2"].T))}
+        if str(error) in first:
+            hint = "the first layer is x @ W1, not W1 @ x or x @ W1.T"
+        elif str(error) in second:
+            hint = "the second layer is z1 @ W2, with z1 = sigmoid(x @ W1 + b1), not W2 @ z1 or z1 @ W2.T"
+        else:
+            hint = "shapes don't fit: print the shape of each step"
+        shapes = ", ".join(f"{key} {value.shape}" for key, value in [("x", x), *p.items()])
+        raise AssertionError(f"your forward raised ValueError ({str(error).strip()}). {shapes}: "
+                             f"{hint}") from None
     check_true(yours is not None, "forward returned None: did it forget to `return` the scores?")
     yours = np.asarray(yours, dtype=float)
     if yours.shape == expected.shape and not np.allclose(yours, expected, rtol=1e-4, atol=1e-5):

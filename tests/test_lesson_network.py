@@ -77,6 +77,14 @@ WRONG_FORWARD = {
     "forget to `return`": lambda x, p: None,
     r"raised ValueError .*the first layer is x @ W1, not W1 @ x or x @ W1.T":
         lambda x, p: sigmoid(x @ p["W1"].T + p["b1"]) @ p["W2"] + p["b2"],
+    r"raised ValueError .*not aligned.*the first layer is x @ W1, not W1 @ x":
+        lambda x, p: np.dot(sigmoid(np.dot(p["W1"], x) + p["b1"]), p["W2"]) + p["b2"],
+    r"raised ValueError .*the second layer is z1 @ W2, .*not W2 @ z1":
+        lambda x, p: p["W2"] @ sigmoid(layers(p, x)) + p["b2"],
+    # The first layer is right here: the brackets are wrong, so only the shapes can be named.
+    r"raised ValueError .*x \(100, 784\), W1 \(784, 50\), b1 \(50,\), W2 \(50, 10\), b2 \(10,\): "
+    r"shapes don't fit: print the shape of each step":
+        lambda x, p: sigmoid(x @ p["W1"]) + p["b1"] @ p["W2"] + p["b2"],
     r"your forward\(x, params\) differs from network.predict\(x\) by": lambda x, p: sigmoid(layers(p, x)) @ p["W2"] + 0.5 * p["b2"],
 }
 
