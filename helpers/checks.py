@@ -112,24 +112,54 @@ def check_forward_pass(forward, network, x):
     check_array(yours, expected, "your forward(x, params)", "network.predict(x)", rtol=1e-4, atol=1e-5)
 
 
+def _softmax_of(softmax_fn, a):
+    """``softmax_fn(a)``, with a forgotten keepdims named rather than left to NumPy's words."""
+    try:
+        return softmax_fn(a)
+    except ValueError as error:
+        if "broadcast" not in str(error):
+            raise AssertionError(f"your softmax raised ValueError ({error}) for scores of shape "
+                                 f"{a.shape}") from None
+        rows = len(a)
+        raise AssertionError(
+            f"your softmax raised ValueError ({str(error).strip()}) for scores of shape {a.shape}: "
+            f"did you forget keepdims=True? a.max(axis=1) has one number per row, shape ({rows},), "
+            f"which NumPy lines up with the columns; with keepdims=True it is a column, shape "
+            f"({rows}, 1), that lines up with the rows. The same goes for the sum") from None
+
+
 def check_softmax(softmax_fn):
-    """A softmax for batches: rows sum to 1, right values, and no overflow on large scores."""
+    """A softmax for batches: rows sum to 1, right values, and no overflow on large scores.
+
+    No test matrix is square, so that a forgotten keepdims fails instead of broadcasting silently.
+    """
     from .functions import softmax
     scores = np.array([[0.3, 2.9, 4.0], [1.0, 1.0, -1.0]])
     before = scores.copy()
-    yours = softmax_fn(scores)
+    yours = _softmax_of(softmax_fn, scores)
     check_array(scores, before, "the scores after your function", "the scores before it (do not "
                 "change them in place: write `a - ...`, not `a -= ...`)")
     check_true(yours is not None, "your softmax returned None: did it forget to `return`?")
+    yours = np.asarray(yours)
     sums = np.sum(yours, axis=-1)
-    check_true(np.shape(yours) != scores.shape or np.allclose(sums, 1), f"each row should sum to 1, "
+    check_true(yours.shape != scores.shape or np.allclose(sums, 1), f"each row should sum to 1, "
                f"yours sum to {np.round(sums, 3)}: divide by the sum of each row (axis=1, keepdims=True)")
+    by_columns = np.exp(scores - scores.max(axis=0))
+    by_columns /= by_columns.sum(axis=1, keepdims=True)
+    check_true(yours.shape != scores.shape or not np.allclose(yours, by_columns),
+               "you subtracted each column's maximum (axis=0): subtract each row's maximum, "
+               "a.max(axis=1, keepdims=True)")
     check_array(yours, softmax(scores), "your softmax", "helpers.functions.softmax")
-    large = np.array([[1000.0, 1010.0, 990.0], [0.0, 1.0, 2.0]])
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        yours = np.asarray(softmax_fn(large))
+    large = np.array([[1000.0, 1010.0, 990.0],     # exp(1000) overflows to inf
+                      [0.0, 1.0, 2.0],             # small beside the others
+                      [1000.0, 0.0, -1000.0],      # a - min or a - mean still reaches exp(1000)
+                      [-1000.0, -1010.0, -990.0]])  # exp(-1000) underflows to 0, and 0 / 0 is NaN
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        yours = np.asarray(_softmax_of(softmax_fn, large))
     check_true(np.all(np.isfinite(yours[0])), "scores of 1000 give NaN: exp(1000) overflows to inf "
                "(and inf / inf is NaN). Subtract each row's maximum before exp")
+    check_true(np.all(np.isfinite(yours[2])), f"the scores {large[2]} give {yours[2]}: subtract each "
+               "row's maximum (not its min or mean), so that the largest exponent is exp(0) = 1")
     check_true(np.all(np.isfinite(yours)), "a row of small scores gives NaN: subtract each row's "
                "own maximum (axis=1, keepdims=True), not the maximum of the whole matrix")
     check_array(yours, softmax(large), "your softmax of large scores", "helpers.functions.softmax")

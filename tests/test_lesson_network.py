@@ -117,8 +117,37 @@ def no_division(a):
     return np.exp(a - a.max(axis=1, keepdims=True))
 
 
+def row_min(a):
+    return naive(a - a.min(axis=1, keepdims=True))
+
+
+def row_mean(a):
+    return naive(a - a.mean(axis=1, keepdims=True))
+
+
+def column_max(a):
+    return naive(a - a.max(axis=0))
+
+
+def max_without_keepdims(a):
+    return naive(a - a.max(axis=1))
+
+
+def sum_without_keepdims(a):
+    exp = np.exp(a - a.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1)
+
+
 WRONG_SOFTMAX = {
     "exp\\(1000\\) overflows to inf": naive,
+    # Both are right in exact arithmetic, and on any row that spans less than about 700.
+    r"the scores \[ 1000\.     0\. -1000\.\] give \[nan nan  0\.\]: subtract each row's maximum "
+    r"\(not its min or mean\)": row_min,
+    r"give \[nan  0\.  0\.\]: subtract each row's maximum \(not its min or mean\)": row_mean,
+    r"you subtracted each column's maximum \(axis=0\): subtract each row's maximum": column_max,
+    r"shapes \(2,3\) \(2,\)\) for scores of shape \(2, 3\): did you forget keepdims=True\?":
+        max_without_keepdims,
+    "did you forget keepdims=True": sum_without_keepdims,
     "subtract each row's own maximum": whole_matrix_max,
     "each row should sum to 1": sums_everything,
     "do not change them in place": in_place,
@@ -131,6 +160,14 @@ WRONG_SOFTMAX = {
 def test_a_wrong_softmax_is_named(mistake):
     with pytest.raises(AssertionError, match=mistake):
         check_softmax(WRONG_SOFTMAX[mistake])
+
+
+def test_a_shift_by_the_min_or_mean_is_right_until_a_row_is_wide():
+    """Why check_softmax needs a row spanning 2000: on narrower rows these shifts give the right
+    probabilities, so only such a row can tell them from the maximum."""
+    narrow = np.array([[1000.0, 1010.0, 990.0], [0.3, 2.9, 4.0]])
+    for shift in (row_min, row_mean):
+        assert np.allclose(shift(narrow), softmax(narrow))
 
 
 def log_y(scores, t):
