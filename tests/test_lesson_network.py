@@ -1,6 +1,7 @@
 """Lesson 3's exercises: the notebook's solutions pass their checks, and the usual wrong answers
 fail with a message that names the mistake."""
 import re
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -244,3 +245,17 @@ def test_plot_chain_draws_every_value_and_layer():
     plt.close(ax.figure)
     with pytest.raises(ValueError, match="one more value than layers"):
         plot_chain(["x", "y"], ["Affine", "sigmoid"])
+
+
+def test_students_can_read_why_the_untrained_loss_grows_with_the_classes():
+    """Exercise 3.4 asks "Why?": the answer must survive the student edition, which strips the
+    solution cell's comments, and JupyterLab shows it collapsed until the learner opens it."""
+    pytest.importorskip("nbgrader")
+    sys.path.insert(0, str(NOTEBOOK.parent.parent / "tools"))
+    from student_edition import student_notebook
+    cells = student_notebook(NOTEBOOK).cells
+    test = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "ex3-4-tests")
+    answer = cells[test + 1]
+    assert answer.cell_type == "markdown" and answer.metadata.get("jupyter", {}).get("source_hidden")
+    assert "\\ln n" in answer.source and "number of classes" in answer.source
+    assert "np.log(n_classes)" not in "".join(c.source for c in cells)  # the solution itself is gone
