@@ -57,7 +57,9 @@ def download_file(spec, part, cache_dir, quiet=False):
             os.replace(partial, target)
             return target
         # Connection errors, HTTP error pages, timeouts, bad content: try the next mirror.
-        except (OSError, ValueError, http.client.HTTPException, DatasetError) as error:
+        except DatasetError as error:  # the content is wrong; the message names the URL
+            reasons.append(str(error))
+        except (OSError, ValueError, http.client.HTTPException) as error:
             reasons.append(f"{url}: {_first_line(error)}")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
