@@ -194,16 +194,20 @@ def load_verified(path, length=None):
     return array if fingerprint(array) == expected else None
 
 
+FINGERPRINT_BLOCK = 64 * 1024  # smaller blocks see smaller swaps, but cost more time
+
+
 def fingerprint(array):
     """dtype, shape and a 64-bit checksum of every byte of ``array``, at memory speed.
 
-    The bytes are summed as 64-bit words in 4 KiB blocks, and the block sums weighted by
+    The bytes are summed as 64-bit words in 64 KiB blocks, and the block sums weighted by
     1, 3, 5, ...: any changed word, and any swap of blocks, changes the result. (MD5 or CRC32
     would take 3 to 10 times longer, every load.)
     """
     data = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
-    whole = len(data) - len(data) % 4096
-    sums = data[:whole].view(np.uint64).reshape(-1, 512).sum(axis=1, dtype=np.uint64)
+    whole = len(data) - len(data) % FINGERPRINT_BLOCK
+    sums = data[:whole].view(np.uint64).reshape(-1, FINGERPRINT_BLOCK // 8).sum(axis=1,
+                                                                              dtype=np.uint64)
     tail = data[whole:].tobytes()
     tail = np.frombuffer(tail + bytes(-len(tail) % 8), dtype=np.uint64).sum(dtype=np.uint64)
     sums = np.append(sums, tail)

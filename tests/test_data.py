@@ -337,15 +337,16 @@ def test_a_cache_without_its_fingerprint_is_rebuilt(tmp_path, mnist_labels):
 
 
 def test_fingerprint_sees_any_changed_byte_and_swapped_blocks():
-    array = np.random.default_rng(0).integers(0, 256, size=20_000, dtype=np.uint8)
+    block = data.FINGERPRINT_BLOCK
+    array = np.random.default_rng(0).integers(0, 256, size=2 * block + 1000, dtype=np.uint8)
     reference = data.fingerprint(array)
-    for position in (0, 1, 4095, 4096, 7, 19_999):  # in blocks, at their edges, in the tail
+    # in a block, at its edges, in the tail that is not a whole block
+    for position in (0, 1, 7, block - 1, block, 2 * block + 999):
         for change in (1, 128, 255):
             damaged = array.copy()
             damaged[position] ^= change
             assert data.fingerprint(damaged) != reference
-    swapped = array.copy()
-    swapped[:4096], swapped[4096:8192] = array[4096:8192], array[:4096]
+    swapped = np.concatenate([array[block:2 * block], array[:block], array[2 * block:]])
     assert data.fingerprint(swapped) != reference
     assert data.fingerprint(array[:-1]) != reference
     assert data.fingerprint(array.view(np.int8)) != reference  # the dtype is part of it
