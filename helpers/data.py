@@ -156,9 +156,10 @@ def _cached_array(spec, part, cache, data_dir, download, shared, normalize):
         array = load_verified(folder / name, length)
         if array is not None:
             return array
-        warnings.warn(f"the shared cache has no intact {folder / name}; using your own cache. "
-                      f"Ask whoever set {SHARED_CACHE_VARIABLE} to rebuild it with "
-                      f"`python -m helpers.data --build-cache {folder.parent}`.")
+        if folder.is_dir():  # built for this data set, yet damaged or incomplete
+            warnings.warn(f"the shared cache has no intact {folder / name}; using your own "
+                          f"cache. Ask whoever set {SHARED_CACHE_VARIABLE} to rebuild it with "
+                          f"`python -m helpers.data --build-cache {folder.parent}`.")
     array = load_verified(cache / name, length)
     if array is not None:
         return array

@@ -454,3 +454,12 @@ def test_a_damaged_shared_cache_warns_and_falls_back_to_the_learners_own(tmp_pat
     np.testing.assert_array_equal(t, mnist_labels[0][1])
     assert [p.name for p in (tmp_path / "own" / "mnist").glob("*.npy")] == [
         cache_file(shared, "train-labels").name]
+
+
+def test_a_data_set_the_shared_cache_does_not_hold_goes_to_the_learners_cache_quietly(
+        tmp_path, monkeypatch, recwarn):
+    monkeypatch.setenv("NN_FROM_SCRATCH_SHARED_CACHE", str(tmp_path / "shared"))
+    (tmp_path / "shared").mkdir()
+    load_mnist(cache_dir=tmp_path / "own")
+    assert len(list((tmp_path / "own" / "mnist").glob("*.npy"))) == 4
+    assert not [w for w in recwarn if "shared" in str(w.message)]
