@@ -17,9 +17,9 @@ from pathlib import Path
 STALE_SECONDS = 600
 ABANDONED_SECONDS = 24 * 3600
 # .<name>.<pid>.<random>.part, .download-<pid>-<random>, and the same without a pid
-# (written before names carried one).
-_LEFTOVER = re.compile(r"^\.(?:.+\.(?P<pid>\d+)\.[^.]+\.part|.+\.part"
-                       r"|download-(?P<dpid>\d+)-.+|download-.+)$")
+# (written before names carried one); <random> is mkstemp's 8 characters.
+_LEFTOVER = re.compile(r"^\.(?:.+\.(?P<pid>\d+)\.\w{8}\.part|.+\.\w{8}\.part"
+                       r"|download-(?P<dpid>\d+)-\w{8}|download-\w{8})$")
 
 
 @contextmanager
@@ -30,7 +30,7 @@ def atomic_write(path):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_leftovers(path.parent)
+    remove_stale_leftovers(path.parent, only=path.name)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.",
                                suffix=".part")
     try:
@@ -50,12 +50,13 @@ def private_folder(parent, prefix):
     return Path(tempfile.mkdtemp(dir=parent, prefix=f".{prefix}-{os.getpid()}-"))
 
 
-def remove_stale_leftovers(folder):
+def remove_stale_leftovers(folder, only=None):
     """Delete the temporary files and folders that killed processes left in ``folder``.
 
-    Only names this module makes are considered, and only those whose writer is no longer
-    running and that have not changed for STALE_SECONDS (so never a live writer's file).
-    Returns the paths removed; a folder that cannot be read or changed is left as it is.
+    Only names this module makes are considered (with ``only``, just the temporary files
+    of that file name), and only those whose writer is no longer running and that have not
+    changed for STALE_SECONDS (so never a live writer's file). Returns the paths removed;
+    a folder that cannot be read or changed is left as it is.
     """
     removed = []
     try:
@@ -64,7 +65,7 @@ def remove_stale_leftovers(folder):
         return removed
     for entry in entries:
         match = _LEFTOVER.match(entry.name)
-        if match is None:
+        if match is None or (only is not None and not entry.name.startswith(f".{only}.")):
             continue
         pid = match.group("pid") or match.group("dpid")
         try:

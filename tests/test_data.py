@@ -394,17 +394,18 @@ def test_stale_cleanup_removes_only_dead_writers_leftovers(tmp_path):
     try:
         old = files.STALE_SECONDS + 60
         names = {
-            f".x.npy.{dead.pid}.abc123.part": (old, False),
-            f".accuracy.png.{live.pid}.abc123.part": (old, True),  # its writer still runs
-            f".x.npy.{dead.pid}.def456.part": (5, True),  # too recent to judge
+            f".x.npy.{dead.pid}.abc123_x.part": (old, False),
+            f".accuracy.png.{live.pid}.abc123_x.part": (old, True),  # its writer still runs
+            f".x.npy.{dead.pid}.def456_y.part": (5, True),  # too recent to judge
             ".x.npy.oldnam3s.part": (old, True),  # no pid: only after a day
-            ".x.npy.olderna.part": (files.ABANDONED_SECONDS + 60, False),
+            ".x.npy.olderna1.part": (files.ABANDONED_SECONDS + 60, False),
+            ".my-notes.part": (files.ABANDONED_SECONDS + 60, True),  # not a name we make
             "x.npy": (old, True),  # not a temporary name at all
         }
         for name, (seconds, _) in names.items():
             (tmp_path / name).write_bytes(b"partial")
             age(tmp_path / name, seconds)
-        download = tmp_path / f".download-{dead.pid}-zz"
+        download = tmp_path / f".download-{dead.pid}-zz1234_a"
         download.mkdir()
         (download / "t10k-images-idx3-ubyte.gz").write_bytes(b"partial")
         age(download / "t10k-images-idx3-ubyte.gz", old)
