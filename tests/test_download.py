@@ -127,6 +127,9 @@ def test_when_every_mirror_fails_nothing_is_kept_and_the_error_says_why(tmp_path
     assert f"Nothing from these mirrors was kept in {tmp_path / 'cache' / 'mnist'}" in message
     assert "Copy these files" in message and "train-images-idx3-ubyte.gz" in message
     assert list((tmp_path / "cache").rglob("*")) == [tmp_path / "cache" / "mnist"]
+    good = mirrors(shipped_files())  # the next run, with a mirror that works, recovers
+    load_mnist(dataset=mnist_from(gone, bad.url, good.url), data_dir=tmp_path / "none",
+               cache_dir=tmp_path / "cache")
 
 
 def test_a_server_that_goes_away_between_files(tmp_path, mirrors):
