@@ -6,9 +6,9 @@ grows past the size the file can have, and gives up on a mirror that stops sendi
 checked against the published MD5 of its content and only then moved into the cache, so a
 broken or partial download never becomes the file a later load trusts.
 
-The mirrors are plain HTTP(S), fetched with urllib (which also honours $https_proxy):
-gdown, which the course uses for Google Drive links, has no timeout or size limit in
-Colab's version 5.2.
+The mirrors are plain HTTP(S), fetched with urllib (which also honours $https_proxy).
+gdown would be needed only for Google Drive links, and Colab's version 5.2 offers neither
+a timeout nor a size limit, so no mirror may be one.
 """
 import http.client
 import os
