@@ -365,7 +365,10 @@ def build_cache(directory, dataset="mnist"):
 def main(argv=None):
     """python -m helpers.data --build-cache DIR: a cache to share, read-only, on a hub."""
     import argparse
-    parser = argparse.ArgumentParser(prog="python -m helpers.data", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.data",
+        description="Build, once, a cache of the arrays that every learner on a hub can share, "
+                    f"read-only: then set {SHARED_CACHE_VARIABLE}=DIR for each of them.")
     parser.add_argument("--build-cache", metavar="DIR", required=True,
                         help="folder to build the cache in (created if needed)")
     parser.add_argument("--dataset", choices=sorted(DATASETS), action="append",
