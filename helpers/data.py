@@ -352,6 +352,7 @@ def build_cache(directory, dataset="mnist"):
     """
     spec = get_dataset(dataset)
     cache = Path(directory) / spec.name
+    cache.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # here a cache that cannot be written is a failure
         for normalize in (False, True):
@@ -377,7 +378,7 @@ def main(argv=None):
     try:
         files = [f for name in args.dataset or ["mnist"] for f in build_cache(args.build_cache, name)]
     except (DatasetError, OSError, UserWarning) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: cannot build the cache in {args.build_cache}: {error}", file=sys.stderr)
         return 1
     size = sum(f.stat().st_size for f in files)
     print(f"built {len(files)} files, {size / 1e6:.0f} MB, in {Path(args.build_cache).resolve()}\n"
