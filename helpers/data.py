@@ -8,19 +8,22 @@ published checksum the first time it is used; the arrays are then cached as plai
 import gzip
 import hashlib
 import os
+import sys
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .files import atomic_write
+from .files import atomic_write, remove_stale_leftovers
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = COURSE_ROOT / "data"
 # Debian's dataset-* packages (e.g. dataset-fashion-mnist) install here.
 SYSTEM_DATA_DIR = Path("/usr/share/datasets")
 
+SHARED_CACHE_VARIABLE = "NN_FROM_SCRATCH_SHARED_CACHE"
 PARTS = ("train_images", "train_labels", "test_images", "test_labels")
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
@@ -37,6 +40,14 @@ class Dataset:
     name: str
     files: dict  # part -> (file name, MD5 of the decompressed file)
     mirrors: tuple  # base URLs, tried in order
+    train_size: int = 60000  # examples in each split: they bound what a download may send
+    test_size: int = 10000
+
+
+def idx_size(spec, part):
+    """The exact size in bytes of one decompressed IDX file of ``spec``."""
+    count = spec.train_size if part.startswith("train") else spec.test_size
+    return 16 + count * IMAGE_SHAPE[0] * IMAGE_SHAPE[1] if part.endswith("images") else 8 + count
 
 
 DATASETS = {
@@ -81,11 +92,8 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, *, dataset="mn
     """
     spec = get_dataset(dataset)
     cache = dataset_cache_dir(spec, cache_dir)
-    arrays = {}
-    for part in PARTS:
-        kind = "images" if part.endswith("images") else "labels"
-        arrays[part] = _cached_array(spec, part, cache, data_dir, download,
-                                     normalize=normalize and kind == "images")
+    remove_stale_leftovers(cache)
+    arrays = _load_parts(spec, cache, data_dir, download, normalize, shared_cache_dirs(spec))
     for split in ("train", "test"):
         n_images, n_labels = len(arrays[f"{split}_images"]), len(arrays[f"{split}_labels"])
         if n_images != n_labels:
@@ -100,6 +108,12 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, *, dataset="mn
 
     return ((shaped(arrays["train_images"]), labels(arrays["train_labels"])),
             (shaped(arrays["test_images"]), labels(arrays["test_labels"])))
+
+
+def _load_parts(spec, cache, data_dir, download, normalize, shared):
+    return {part: _cached_array(spec, part, cache, data_dir, download, shared,
+                                normalize=normalize and part.endswith("images"))
+            for part in PARTS}
 
 
 def get_dataset(name):
@@ -124,21 +138,83 @@ def dataset_cache_dir(spec, cache_dir=None):
     return Path(cache_dir) / spec.name
 
 
-def _cached_array(spec, part, cache, data_dir, download, normalize):
-    """Load one part from the .npy cache, building the cache from the raw file if needed."""
+def shared_cache_dirs(spec):
+    """The read-only cache a hub's admin built once for everyone ($NN_FROM_SCRATCH_SHARED_CACHE).
+
+    It is only ever read: whatever it lacks is built in the learner's own cache.
+    """
+    shared = os.environ.get(SHARED_CACHE_VARIABLE)
+    return [Path(shared) / spec.name] if shared else []
+
+
+def _cached_array(spec, part, cache, data_dir, download, shared, normalize):
+    """One part from a verified .npy cache, else from the verified source (and then cached)."""
     filename, md5 = spec.files[part]
-    suffix = "-float32" if normalize else ""
-    cache_file = cache / f"{filename}-{md5[:12]}{suffix}.npy"
-    array = _load_npy(cache_file)
-    if array is not None and _looks_right(array, part, normalize):
+    name = f"{filename}-{md5[:12]}{'-float32' if normalize else ''}.npy"
+    length = spec.train_size if part.startswith("train") else spec.test_size
+    for folder in shared:
+        array = load_verified(folder / name, length)
+        if array is not None:
+            return array
+        if folder.is_dir():  # built for this data set, yet damaged or incomplete
+            warnings.warn(f"the shared cache has no intact {folder / name}; using your own "
+                          f"cache. Ask whoever set {SHARED_CACHE_VARIABLE} to rebuild it with "
+                          f"`python -m helpers.data --build-cache {folder.parent}`.")
+    array = load_verified(cache / name, length)
+    if array is not None:
         return array
+    array = _from_source(spec, part, cache, data_dir, download, normalize)
+    if _save_verified(cache / name, array):
+        del array  # free it before the file is mapped: the first load needs half the memory
+        array = load_verified(cache / name, length)
+        if array is None:  # changed by someone else in between: build it again, unsaved
+            array = _from_source(spec, part, cache, data_dir, download, normalize)
+    return array if array.flags.writeable else array.copy()
+
+
+def _from_source(spec, part, cache, data_dir, download, normalize):
+    filename, md5 = spec.files[part]
     raw = read_idx(find_file(spec, part, data_dir=data_dir, cache_dir=cache, download=download),
-                   expected_md5=md5)
+                   expected_md5=md5, max_size=idx_size(spec, part))
     _check_kind(raw, part, filename)
-    array = (raw.astype(np.float32) / 255.0) if normalize else raw.copy()
-    if _save_npy_atomically(cache_file, array):
-        return _load_npy(cache_file)
-    return array
+    # One float32 array, no float64 or uint8 copy on the way: x / 255 exactly as the book.
+    return np.divide(raw, np.float32(255), dtype=np.float32) if normalize else raw
+
+
+def load_verified(path, length=None):
+    """The array in ``path``, memory-mapped, if its content matches the fingerprint saved
+    beside it (``path.sum``) and it has ``length`` rows; None if either file is missing,
+    damaged or changed in any way."""
+    array = _load_npy(path)
+    if array is None or (length is not None and (array.ndim == 0 or len(array) != length)):
+        return None
+    try:
+        expected = Path(f"{path}.sum").read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return array if fingerprint(array) == expected else None
+
+
+FINGERPRINT_BLOCK = 64 * 1024  # smaller blocks see smaller swaps, but cost more time
+
+
+def fingerprint(array):
+    """dtype, shape and a 64-bit checksum of every byte of ``array``, at memory speed.
+
+    The bytes are summed as 64-bit words in 64 KiB blocks, and the block sums weighted by
+    1, 3, 5, ...: any changed word, and any swap of blocks, changes the result. (MD5 or CRC32
+    would take 3 to 10 times longer, every load.)
+    """
+    data = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
+    whole = len(data) - len(data) % FINGERPRINT_BLOCK
+    sums = data[:whole].view(np.uint64).reshape(-1, FINGERPRINT_BLOCK // 8).sum(axis=1,
+                                                                              dtype=np.uint64)
+    tail = data[whole:].tobytes()
+    tail = np.frombuffer(tail + bytes(-len(tail) % 8), dtype=np.uint64).sum(dtype=np.uint64)
+    sums = np.append(sums, tail)
+    weights = np.arange(1, 2 * len(sums), 2, dtype=np.uint64)
+    checksum = int((sums * weights).sum(dtype=np.uint64))
+    return f"{array.dtype.str} {array.shape} {checksum:016x}"
 
 
 def _load_npy(path):
@@ -147,22 +223,18 @@ def _load_npy(path):
     try:
         # A plain ndarray view: np.memmap's subclass machinery slows every later operation.
         return np.asarray(np.load(path, mmap_mode="c", allow_pickle=False))
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):
         return None  # missing or damaged: the cache is rebuilt from the verified source
 
 
-def _looks_right(array, part, normalize):
-    if part.endswith("labels"):
-        return array.dtype == np.uint8 and array.ndim == 1
-    dtype = np.float32 if normalize else np.uint8
-    return array.dtype == dtype and array.shape[1:] == IMAGE_SHAPE
-
-
-def _save_npy_atomically(path, array):
-    """Write the cache file; a cache that cannot be written only costs speed, so warn."""
+def _save_verified(path, array):
+    """Write the cache file and its fingerprint; a cache that cannot be written only costs
+    speed, so warn."""
     try:
         with atomic_write(path) as f:
             np.save(f, array, allow_pickle=False)
+        with atomic_write(f"{path}.sum") as f:
+            f.write(fingerprint(array).encode())
         return True
     except OSError as error:
         warnings.warn(f"cannot cache arrays in {path.parent} ({error}); every load will parse "
@@ -205,27 +277,42 @@ def parse_idx(content, name="IDX data"):
     return np.frombuffer(content, dtype=dtype, offset=header_size).reshape(shape)
 
 
-def read_idx(path, expected_md5=None):
-    """Read an IDX file, gzip-compressed or not, checking its content against ``expected_md5``."""
+def read_idx(path, expected_md5=None, max_size=None, name=None, fix=None):
+    """Read an IDX file, gzip-compressed or not, checking its content against ``expected_md5``.
+
+    max_size: refuse content longer than this many bytes, without reading (or decompressing)
+    more. name and fix: how errors name the file and what they advise.
+    """
     path = Path(path)
-    fix = (f"Delete {path} and load again to fetch a fresh copy, or restore it "
-           "(for the shipped MNIST: `git checkout -- data/mnist`).")
+    name = name or str(path)
+    if fix is None:
+        fix = (f" Delete {path} and load again to fetch a fresh copy, or restore it "
+               "(for the shipped MNIST: `git checkout -- data/mnist`).")
     try:
-        with open(path, "rb") as f:
-            content = f.read()
-        if content[:2] == b"\x1f\x8b":
-            content = gzip.decompress(content)
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
-        raise DatasetError(f"cannot read {path}: {error}. {fix}") from error
+        content = _read_content(path, max_size)
+    # A damaged gzip stream raises any of these (zlib.error: "invalid distance too far back").
+    except (OSError, EOFError, zlib.error) as error:
+        raise DatasetError(f"cannot read {name} ({type(error).__name__}: {error}).{fix}") from error
+    if max_size is not None and len(content) > max_size:
+        raise DatasetError(f"{name} holds more than the {max_size} bytes this file has; "
+                           f"it is not the expected file.{fix}")
     if expected_md5 is not None:
         actual = hashlib.md5(content).hexdigest()
         if actual != expected_md5:
-            raise DatasetError(f"{path} is corrupt or not the expected file: its content has MD5 "
-                               f"{actual}, expected {expected_md5}. {fix}")
+            raise DatasetError(f"{name} is corrupt or not the expected file: its content has MD5 "
+                               f"{actual}, expected {expected_md5}.{fix}")
     try:
-        return parse_idx(content, name=str(path))
+        return parse_idx(content, name=name)
     except DatasetError as error:
-        raise DatasetError(f"{error} {fix}") from None
+        raise DatasetError(f"{error}{fix}") from None
+
+
+def _read_content(path, max_size):
+    """The bytes of ``path``, decompressed if gzipped, at most ``max_size`` + 1 of them."""
+    with open(path, "rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+    with (gzip.open if gzipped else open)(path, "rb") as f:
+        return f.read(-1 if max_size is None else max_size + 1)
 
 
 def find_file(spec, part, data_dir=None, cache_dir=None, download=True):
@@ -255,3 +342,50 @@ def missing_files_message(spec, data_dir, cache_dir, reasons=()):
     why = "".join(f"\n  {reason}" for reason in reasons)
     return (f"the {spec.name} files are not here and could not be downloaded.{why}\n"
             f"Copy these files:\n{names}\ninto any of these folders, then load again:\n{where}")
+
+
+def build_cache(directory, dataset="mnist"):
+    """Build every cached array of ``dataset`` in ``directory``, readable by everyone.
+
+    For a shared read-only cache: build it once, then point every learner's
+    $NN_FROM_SCRATCH_SHARED_CACHE at ``directory``. Returns the files it holds.
+    """
+    spec = get_dataset(dataset)
+    cache = Path(directory) / spec.name
+    cache.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # here a cache that cannot be written is a failure
+        for normalize in (False, True):
+            _load_parts(spec, cache, None, True, normalize, shared=())
+    files = sorted(cache.glob("*.npy*"))
+    for path in [Path(directory), cache, *files]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return files
+
+
+def main(argv=None):
+    """python -m helpers.data --build-cache DIR: a cache to share, read-only, on a hub."""
+    import argparse
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.data",
+        description="Build, once, a cache of the arrays that every learner on a hub can share, "
+                    f"read-only: then set {SHARED_CACHE_VARIABLE}=DIR for each of them.")
+    parser.add_argument("--build-cache", metavar="DIR", required=True,
+                        help="folder to build the cache in (created if needed)")
+    parser.add_argument("--dataset", choices=sorted(DATASETS), action="append",
+                        help="data set to include (repeatable; default: mnist)")
+    args = parser.parse_args(argv)
+    try:
+        files = [f for name in args.dataset or ["mnist"] for f in build_cache(args.build_cache, name)]
+    except (DatasetError, OSError, UserWarning) as error:
+        print(f"error: cannot build the cache in {args.build_cache}: {error}", file=sys.stderr)
+        return 1
+    size = sum(f.stat().st_size for f in files)
+    print(f"built {len(files)} files, {size / 1e6:.0f} MB, in {Path(args.build_cache).resolve()}\n"
+          f"Give every learner {SHARED_CACHE_VARIABLE}={Path(args.build_cache).resolve()}; "
+          "it may be read-only (e.g. chmod -R a-w).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

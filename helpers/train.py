@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
+from .settings import positive_number, whole_number
+
 SAMPLING = ("random", "shuffle")
 # A recent loss this many times the first means the updates overshoot: training has diverged.
 # (The loss itself stays finite far beyond that, since it is computed from log_softmax.)
@@ -55,9 +57,13 @@ def train(network, x_train, t_train, x_test=None, t_test=None, *, iters_num=1000
     100 examples grows past ten times its first value: the learning rate is then too large
     and the run is garbage.
     """
-    train_size = _check_arguments(x_train, t_train, x_test, t_test, iters_num, batch_size,
-                                  learning_rate, sampling, eval_every, eval_train_size)
-    learning_rate = float(learning_rate)  # a NumPy float64 would turn float32 updates into float64
+    # Whole numbers come back as int and the rate as a float (a NumPy float64 would turn
+    # float32 updates into float64).
+    iters_num, batch_size, learning_rate, eval_every, eval_train_size = _check_arguments(
+        x_train, t_train, x_test, t_test, iters_num, batch_size, learning_rate, sampling,
+        eval_every, eval_train_size)
+    _check_finite(network, x_train, t_train, x_test, t_test)
+    train_size = len(x_train)
     iter_per_epoch = max(train_size / batch_size, 1)
     history = History(iter_per_epoch=iter_per_epoch, settings=dict(
         iters_num=iters_num, batch_size=batch_size, learning_rate=learning_rate,
@@ -131,17 +137,22 @@ def _accuracy_line(history):
 
 
 def _diverged_message(history, recent_loss, i, learning_rate):
-    loss = history.train_loss_list[-1]
+    loss, first = history.train_loss_list[-1], history.train_loss_list[0]
+    if not math.isfinite(first):
+        # The data and the weights were checked, so the network itself computes it.
+        return (f"loss was {first} at iteration 0, before any update, so it is not the learning "
+                "rate: the network's predict or loss produces it from finite numbers.")
     if math.isfinite(loss):
-        what = f"exploded to {recent_loss:.3g} (it started at {history.train_loss_list[0]:.3g})"
+        what = f"exploded to {recent_loss:.3g} (it started at {first:.3g})"
     else:
-        what = f"became {'NaN' if math.isnan(loss) else 'infinite'}"
+        what = f"became {'NaN' if math.isnan(loss) else 'infinite'} (it started at {first:.3g})"
     return (f"loss {what} at iteration {i}: the learning rate ({learning_rate:g}) is too "
             "large. Try a smaller one, such as a tenth of it.")
 
 
 def _check_arguments(x_train, t_train, x_test, t_test, iters_num, batch_size, learning_rate,
                      sampling, eval_every, eval_train_size):
+    """The settings, checked as helpers.settings checks them everywhere, converted."""
     train_size = len(x_train)
     if len(t_train) != train_size:
         raise ValueError(f"x_train has {train_size} examples but t_train has {len(t_train)}")
@@ -149,17 +160,28 @@ def _check_arguments(x_train, t_train, x_test, t_test, iters_num, batch_size, le
         raise ValueError("give both x_test and t_test, or neither")
     if x_test is not None and len(x_test) != len(t_test):
         raise ValueError(f"x_test has {len(x_test)} examples but t_test has {len(t_test)}")
-    if int(iters_num) != iters_num or iters_num < 1:
-        raise ValueError(f"iters_num must be a positive whole number, not {iters_num!r}")
-    if int(batch_size) != batch_size or not 1 <= batch_size <= train_size:
-        raise ValueError(f"batch_size must be a whole number from 1 to the {train_size} "
-                         f"training examples, not {batch_size!r}")
-    if not (isinstance(learning_rate, (int, float, np.floating)) and math.isfinite(learning_rate)
-            and learning_rate > 0):
-        raise ValueError(f"learning_rate must be a positive finite number, not {learning_rate!r}")
-    for name, value in (("eval_every", eval_every), ("eval_train_size", eval_train_size)):
-        if value is not None and (int(value) != value or value < 1):
-            raise ValueError(f"{name} must be a positive whole number or None, not {value!r}")
     if sampling not in SAMPLING:
         raise ValueError(f"sampling must be one of {SAMPLING}, not {sampling!r}")
-    return train_size
+    return (whole_number(iters_num, "iters_num"),
+            whole_number(batch_size, "batch_size", maximum=train_size),
+            positive_number(learning_rate, "learning_rate"),
+            None if eval_every is None else whole_number(eval_every, "eval_every"),
+            None if eval_train_size is None else whole_number(eval_train_size, "eval_train_size"))
+
+
+def _check_finite(network, *arrays):
+    """NaN or infinity in the data or the initial weights is their fault, not the rate's."""
+    named = dict(zip(("x_train", "t_train", "x_test", "t_test"), arrays))
+    named.update({f"the initial weight {key}": value for key, value in network.params.items()})
+    for name, array in named.items():
+        array = np.asarray(array) if array is not None else np.zeros(0)
+        # One sum is fast and finite unless something is not (or the sum overflows).
+        with np.errstate(over="ignore"):
+            if not np.issubdtype(array.dtype, np.floating) or np.isfinite(np.sum(array)):
+                continue
+        bad = np.flatnonzero(~np.isfinite(array.reshape(len(array), -1)).all(axis=1))
+        if len(bad):
+            raise ValueError(f"{name} holds NaN or infinite values ({len(bad)} of its "
+                             f"{len(array)} rows, the first is row {bad[0]}), so training could "
+                             "only produce NaN: check where they come from. It is not the "
+                             "learning rate.")

@@ -63,7 +63,7 @@ def test_a_failed_run_leaves_earlier_results_alone(tmp_path):
     result = run_benchmark("--iters", "-5", "--rounds", "1", "--output", str(output))
     assert result.returncode != 0
     assert "failed, so nothing was written" in result.stderr
-    assert "iters_num must be a positive whole number" in result.stderr
+    assert "iters_num must be a whole number at least 1, not -5" in result.stderr
     assert output.read_text() == '{"earlier": "results"}'
 
 

@@ -1,5 +1,6 @@
 """`python -m helpers`, the article's experiment without Jupyter, and the course's figures."""
 import os
+import signal
 import subprocess
 import sys
 
@@ -52,9 +53,115 @@ def test_a_diverging_run_fails_and_keeps_the_previous_figure(tmp_path):
 def test_bad_options_are_refused(tmp_path):
     result = run_cli("--activation", "tanh", cwd=tmp_path)
     assert result.returncode == 2 and "invalid choice" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
     result = run_cli("--batch-size", "70000", "--no-progress", cwd=tmp_path)
     assert result.returncode == 2 and "error: batch_size must be a whole number" in result.stderr
     assert "Traceback" not in result.stderr
+    result = run_cli("--hidden-size", "1000000000", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "would need about" in result.stderr
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--hidden-size", "0", "--hidden-size must be a whole number at least 1, not 0"),
+    ("--hidden-size", "-1", "--hidden-size must be a whole number at least 1, not -1"),
+    ("--hidden-size", "50.5", "--hidden-size must be a whole number, not 50.5"),
+    ("--hidden-size", "fifty", "--hidden-size must be a number, not 'fifty'"),
+    ("--hidden-size", "1000000000", "--hidden-size 1000000000 would need about 1.37e+05 GB of "
+                                    "memory; this machine has"),
+    ("--seed", "-1", "--seed must be a whole number at least 0, not -1"),
+    ("--iters-num", "nan", "--iters-num must be a whole number, not nan"),
+    ("--batch-size", "0", "--batch-size must be a whole number at least 1, not 0"),
+    ("--learning-rate", "-0.1", "--learning-rate must be a positive finite number, not -0.1"),
+    ("--learning-rate", "inf", "--learning-rate must be a positive finite number, not inf"),
+    ("--weight-init-std", "0", "--weight-init-std must be a positive finite number, not 0"),
+])
+def test_every_bad_setting_is_one_line_and_exit_2_before_anything_loads(capsys, option, value,
+                                                                       message):
+    from helpers.__main__ import parse_args
+    with pytest.raises(SystemExit) as exit:
+        parse_args([option, value])
+    assert exit.value.code == 2
+    error = capsys.readouterr().err
+    assert error.startswith("python -m helpers: error: ") and message in error, error
+    assert len(error.splitlines()) == 1
+
+
+def test_whole_numbers_may_be_typed_as_100_0_as_everywhere_else():
+    from helpers.__main__ import parse_args
+    args = parse_args(["--batch-size", "100.0", "--iters-num", "1e3", "--seed", "7"])
+    assert (args.batch_size, args.iters_num, args.seed) == (100, 1000, 7)
+    assert all(type(v) is int for v in (args.batch_size, args.iters_num, args.seed))
+
+
+def unusable_outputs(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    (tmp_path / "folder").mkdir()
+    read_only = tmp_path / "read-only"
+    read_only.mkdir()
+    read_only.chmod(0o555)
+    if os.geteuid() == 0:  # root writes anywhere it may chmod; sysfs refuses even root
+        read_only = "/sys"
+    return [
+        ("", "must name a file, not the folder ''"),
+        (".", "must name a file, not the folder '.'"),
+        (str(tmp_path / "folder"), "must name a file"),
+        (str(tmp_path / "folder") + "/", "must name a file"),
+        (str(tmp_path / "a-file" / "acc.png"), "a-file is not a folder"),
+        (f"{read_only}/acc.png", f"cannot save the figure in {read_only}"),
+        (str(tmp_path / "acc.pdf"), "--output must end in .png (the figure is saved as PNG)"),
+        (str(tmp_path / "acc"), "--output must end in .png"),
+    ]
+
+
+def test_an_unusable_output_is_found_before_training(tmp_path, capsys):
+    from helpers.__main__ import parse_args
+    for output, message in unusable_outputs(tmp_path):
+        with pytest.raises(SystemExit) as exit:
+            parse_args(["--output", output])
+        error = capsys.readouterr().err
+        assert exit.value.code == 2 and message in error and len(error.splitlines()) == 1, output
+    # A folder that does not exist yet is fine: it is made when the figure is saved.
+    assert parse_args(["--output", str(tmp_path / "new" / "acc.png")]).output
+    assert not (tmp_path / "new").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "folder", "read-only"]
+
+
+def test_the_real_command_refuses_an_output_at_once(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    result = run_cli("--output", "a-file/acc.png", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == "python -m helpers: error: cannot save the figure to " \
+                            "a-file/acc.png: a-file is not a folder\n"
+
+
+def test_a_dataset_error_is_its_message_and_exit_1(tmp_path):
+    code = ("import sys\nfrom helpers import data\nfrom helpers.__main__ import main\n"
+            "def broken(**options):\n"
+            "    raise data.DatasetError('the mnist files are not here. Copy these files: ...')\n"
+            "data.load_mnist = broken\nsys.exit(main(['--no-progress']))\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert result.returncode == 1
+    assert result.stderr == "error: the mnist files are not here. Copy these files: ...\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_says_interrupted_nothing_saved_and_keeps_the_old_figure(tmp_path):
+    (tmp_path / "accuracy.png").write_bytes(b"an earlier figure")
+    process = subprocess.Popen([sys.executable, "-m", "helpers", "--iters-num", "1000000",
+                                "--no-progress"], cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    try:
+        assert process.stdout.readline().startswith("train acc")  # it is training
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert err == "interrupted, nothing saved\n"
+    assert (tmp_path / "accuracy.png").read_bytes() == b"an earlier figure"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["accuracy.png"]
 
 
 def test_accuracy_figure_is_the_articles():
@@ -118,3 +225,26 @@ def test_saved_files_get_ordinary_permissions(tmp_path):
     with atomic_write(shared) as f:
         f.write(b"new")
     assert stat.S_IMODE(shared.stat().st_mode) == 0o640 and shared.read_bytes() == b"new"
+
+
+def test_a_figure_killed_while_being_saved_is_cleaned_up_by_the_next_save(tmp_path):
+    import time
+    from helpers import files
+    code = ("import os, signal\nimport matplotlib\nmatplotlib.use('Agg')\n"
+            "import matplotlib.pyplot as plt\nfrom helpers import plot\n"
+            "fig, ax = plt.subplots()\n"
+            "def die(f, **options):\n    f.write(b'half a PNG')\n    f.flush()\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n"
+            "fig.savefig = die\nplot.save_figure(fig, 'accuracy.png')\n")
+    killed = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, timeout=120,
+                            env=dict(os.environ, PYTHONPATH=ROOT))
+    assert killed.returncode == -signal.SIGKILL
+    [leftover] = tmp_path.glob(".accuracy.png.*.part")
+    fig, _ = plt.subplots()
+    plot.save_figure(fig, tmp_path / "accuracy.png")
+    assert leftover.exists()  # too recent to be sure its writer is gone
+    then = time.time() - files.STALE_SECONDS - 60
+    os.utime(leftover, (then, then))
+    plot.save_figure(fig, tmp_path / "accuracy.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["accuracy.png"]
+    plt.close(fig)

@@ -2,14 +2,20 @@
 import gzip
 import hashlib
 import mmap
+import os
 import re
 import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers import data
+from helpers import data, files
 from helpers.data import DatasetError, load_mnist, parse_idx, read_idx
 
 MNIST_DIR = data.DATA_DIR / "mnist"
@@ -219,8 +225,242 @@ FASHION = Path("/usr/share/datasets/fashion-mnist")
 
 @pytest.mark.skipif(not FASHION.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
 def test_fashion_mnist_comes_from_the_system_copy(tmp_path, monkeypatch):
-    monkeypatch.setattr("gdown.download", lambda *a, **k: pytest.fail("must not download"))
+    monkeypatch.setattr("helpers.download.download_file", lambda *a: pytest.fail("downloaded"))
     (x_train, t_train), (x_test, t_test) = load_mnist(dataset="fashion-mnist", cache_dir=tmp_path)
     assert x_train.shape == (60000, 784) and x_test.shape == (10000, 784)
     assert np.bincount(t_train).tolist() == [6000] * 10
     assert np.bincount(t_test).tolist() == [1000] * 10
+
+
+# Fault injection: what a learner sees when a file or the cache is damaged, that nothing
+# damaged is kept, and that the next normal load recovers.
+
+def test_every_single_byte_corruption_of_a_gz_is_a_dataset_error_naming_the_file(tmp_path):
+    original = (MNIST_DIR / "t10k-labels-idx1-ubyte.gz").read_bytes()
+    target = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    md5 = data.DATASETS["mnist"].files["test_labels"][1]
+    kinds = set()
+    for position in range(0, len(original), 3):  # a third of the 4,517 bytes: every kind
+        damaged = bytearray(original)
+        damaged[position] ^= 0x55
+        target.write_bytes(bytes(damaged))
+        try:
+            read_idx(target, expected_md5=md5, max_size=10008)
+        except DatasetError as error:
+            assert str(target) in str(error) and "Delete" in str(error), str(error)
+            kinds.add(str(error).split("(")[1].split(":")[0] if "cannot read" in str(error)
+                      else "content")
+    # Damage inside the compressed stream is among them ("invalid distance too far back").
+    assert {"error", "BadGzipFile", "content"} <= kinds, kinds
+
+
+def test_a_damaged_gz_in_the_course_is_reported_by_load_mnist_and_nothing_is_cached(tmp_path):
+    folder = copy_of_shipped(tmp_path)
+    target = folder / "train-labels-idx1-ubyte.gz"
+    damaged = bytearray(target.read_bytes())
+    damaged[100] ^= 0xFF
+    target.write_bytes(bytes(damaged))
+    with pytest.raises(DatasetError, match=r"cannot read .*train-labels-idx1-ubyte\.gz \(error: "
+                                           r"Error -3 .*too far back\)\. Delete .*labels-idx1-ubyte"):
+        load_mnist(data_dir=folder, cache_dir=tmp_path / "cache", download=False)
+    assert not list((tmp_path / "cache").rglob("train-labels*"))
+    shutil.copy(MNIST_DIR / target.name, target)  # restored: the next load works
+    load_mnist(data_dir=folder, cache_dir=tmp_path / "cache", download=False)
+
+
+def test_a_gz_that_decompresses_to_far_more_than_the_file_can_be_is_refused(tmp_path):
+    folder = copy_of_shipped(tmp_path)
+    bomb = gzip.compress(bytes(200_000_000), compresslevel=9)  # 200 MB of zeros in 200 KB
+    (folder / "train-labels-idx1-ubyte.gz").write_bytes(bomb)
+    with pytest.raises(DatasetError, match="holds more than the 60008 bytes this file has"):
+        load_mnist(data_dir=folder, cache_dir=tmp_path / "cache", download=False)
+
+
+def cache_file(cache, prefix):
+    [path] = (cache / "mnist").glob(f"{prefix}*.npy")
+    return path
+
+
+def overwrite(path, offset_from_end, content):
+    with open(path, "r+b") as f:
+        f.seek(-offset_from_end, 2)
+        f.write(content)
+
+
+@pytest.mark.parametrize("prefix, damage", [
+    # one pixel of the last training image becomes -1.7e38
+    ("train-images", lambda p: overwrite(p, 4, np.float32(-1.7e38).tobytes())),
+    # the last training label, a 8, becomes a 3
+    ("train-labels", lambda p: overwrite(p, 1, b"\x03")),
+    # the whole test set becomes zeros, keeping the file's size and header
+    ("t10k-images", lambda p: overwrite(p, 10000 * 784 * 4, bytes(10000 * 784 * 4))),
+])
+def test_a_changed_byte_in_a_cached_array_is_detected_and_rebuilt(tmp_path, mnist_labels,
+                                                                    prefix, damage):
+    cache = tmp_path / "cache"
+    load_mnist(cache_dir=cache)
+    path = cache_file(cache, prefix)
+    damage(path)
+    (x_train, t_train), (x_test, t_test) = load_mnist(cache_dir=cache)
+    np.testing.assert_array_equal(x_train, mnist_labels[0][0])
+    np.testing.assert_array_equal(t_train, mnist_labels[0][1])
+    np.testing.assert_array_equal(x_test, mnist_labels[1][0])
+    assert data.load_verified(path) is not None  # the file itself was rebuilt
+    # and the next load is served from the repaired cache, without the raw files
+    (x_again, _), _ = load_mnist(cache_dir=cache, data_dir=tmp_path / "empty", download=False)
+    assert memory_mapped(x_again)
+
+
+def test_a_valid_but_shorter_cached_array_is_rebuilt_not_blamed_on_the_shipped_files(
+        tmp_path, mnist_labels):
+    cache = tmp_path / "cache"
+    load_mnist(cache_dir=cache)
+    path = cache_file(cache, "train-labels")
+    short = mnist_labels[0][1][:100]
+    np.save(path, short)
+    (_, t_train), _ = load_mnist(cache_dir=cache)
+    np.testing.assert_array_equal(t_train, mnist_labels[0][1])
+    # Even with a fingerprint that matches it, a cache of the wrong length is not trusted.
+    np.save(path, short)
+    Path(f"{path}.sum").write_text(data.fingerprint(np.load(path)))
+    (_, t_train), _ = load_mnist(cache_dir=cache)
+    assert len(t_train) == 60000 and len(np.load(path)) == 60000
+
+
+def test_a_cache_without_its_fingerprint_is_rebuilt(tmp_path, mnist_labels):
+    load_mnist(cache_dir=tmp_path)
+    for sums in (tmp_path / "mnist").glob("*.sum"):
+        sums.unlink()
+    (x, _), _ = load_mnist(cache_dir=tmp_path)
+    np.testing.assert_array_equal(x, mnist_labels[0][0])
+    assert len(list((tmp_path / "mnist").glob("*.npy.sum"))) == 4
+
+
+def test_fingerprint_sees_any_changed_byte_and_swapped_blocks():
+    block = data.FINGERPRINT_BLOCK
+    array = np.random.default_rng(0).integers(0, 256, size=2 * block + 1000, dtype=np.uint8)
+    reference = data.fingerprint(array)
+    # in a block, at its edges, in the tail that is not a whole block
+    for position in (0, 1, 7, block - 1, block, 2 * block + 999):
+        for change in (1, 128, 255):
+            damaged = array.copy()
+            damaged[position] ^= change
+            assert data.fingerprint(damaged) != reference
+    swapped = np.concatenate([array[block:2 * block], array[:block], array[2 * block:]])
+    assert data.fingerprint(swapped) != reference
+    assert data.fingerprint(array[:-1]) != reference
+    assert data.fingerprint(array.view(np.int8)) != reference  # the dtype is part of it
+
+
+def run_python(code, **env):
+    environment = dict(os.environ, PYTHONPATH=str(data.COURSE_ROOT), **env)
+    return subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_a_process_killed_while_writing_the_cache_leaves_nothing_that_outlives_it(
+        tmp_path, mnist_labels):
+    cache = tmp_path / "cache"
+    killed = run_python(f"""
+import os, signal, numpy as np
+from helpers import data, files
+def save_then_die(f, array, allow_pickle):
+    f.write(b"half an array")
+    f.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+data.np.save = save_then_die
+data.load_mnist(cache_dir={str(cache)!r})
+""")
+    assert killed.returncode == -signal.SIGKILL
+    [leftover] = (cache / "mnist").glob(".*.part")
+    assert not list((cache / "mnist").glob("*.npy"))
+    (x, _), _ = load_mnist(cache_dir=cache)  # works at once, but may not know it is stale yet
+    np.testing.assert_array_equal(x, mnist_labels[0][0])
+    assert leftover.exists()
+    age(leftover, files.STALE_SECONDS + 60)
+    load_mnist(cache_dir=cache)
+    assert not leftover.exists()
+
+
+def age(path, seconds):
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_stale_cleanup_removes_only_dead_writers_leftovers(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        old = files.STALE_SECONDS + 60
+        names = {
+            f".x.npy.{dead.pid}.abc123_x.part": (old, False),
+            f".accuracy.png.{live.pid}.abc123_x.part": (old, True),  # its writer still runs
+            f".x.npy.{dead.pid}.def456_y.part": (5, True),  # too recent to judge
+            ".x.npy.oldnam3s.part": (old, True),  # no pid: only after a day
+            ".x.npy.olderna1.part": (files.ABANDONED_SECONDS + 60, False),
+            ".my-notes.part": (files.ABANDONED_SECONDS + 60, True),  # not a name we make
+            "x.npy": (old, True),  # not a temporary name at all
+        }
+        for name, (seconds, _) in names.items():
+            (tmp_path / name).write_bytes(b"partial")
+            age(tmp_path / name, seconds)
+        download = tmp_path / f".download-{dead.pid}-zz1234_a"
+        download.mkdir()
+        (download / "t10k-images-idx3-ubyte.gz").write_bytes(b"partial")
+        age(download / "t10k-images-idx3-ubyte.gz", old)
+        age(download, old)
+        removed = files.remove_stale_leftovers(tmp_path)
+        assert sorted(p.name for p in removed) == sorted(
+            [download.name] + [n for n, (_, kept) in names.items() if not kept])
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+            n for n, (_, kept) in names.items() if kept)
+    finally:
+        live.kill()
+        live.wait()
+
+
+# A shared read-only cache, built once for a whole class on a hub.
+
+def test_a_shared_read_only_cache_serves_every_learner_without_a_write(tmp_path, monkeypatch,
+                                                                       mnist_labels):
+    shared = tmp_path / "shared"
+    built = run_python(f"import sys; from helpers.data import main; "
+                       f"sys.exit(main(['--build-cache', {str(shared)!r}]))")
+    assert built.returncode == 0, built.stderr
+    assert f"NN_FROM_SCRATCH_SHARED_CACHE={shared}" in built.stdout
+    held = sorted(p.name for p in (shared / "mnist").iterdir())
+    assert len(held) == 12  # uint8 and float32 images, labels, each with its fingerprint
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o644 for p in (shared / "mnist").iterdir())
+    for p in [shared / "mnist", *(shared / "mnist").iterdir()]:
+        p.chmod(0o555 if p.is_dir() else 0o444)
+    monkeypatch.setenv("NN_FROM_SCRATCH_SHARED_CACHE", str(shared))
+    monkeypatch.setattr(data, "atomic_write", lambda path: pytest.fail(f"wrote {path}"))
+    own = tmp_path / "learner"
+    for normalize in (True, False):
+        (x, t), _ = load_mnist(normalize=normalize, cache_dir=own)
+        assert memory_mapped(x)
+    np.testing.assert_array_equal(load_mnist(cache_dir=own)[0][0], mnist_labels[0][0])
+    assert not own.exists()  # not a byte of the learner's disk
+
+
+def test_a_damaged_shared_cache_warns_and_falls_back_to_the_learners_own(tmp_path, monkeypatch,
+                                                                          mnist_labels):
+    shared = tmp_path / "shared"
+    data.build_cache(shared)
+    overwrite(cache_file(shared, "train-labels"), 1, b"\x03")
+    monkeypatch.setenv("NN_FROM_SCRATCH_SHARED_CACHE", str(shared))
+    with pytest.warns(UserWarning, match=r"shared cache has no intact .*train-labels.*--build-cache"):
+        (_, t), _ = load_mnist(cache_dir=tmp_path / "own")
+    np.testing.assert_array_equal(t, mnist_labels[0][1])
+    assert [p.name for p in (tmp_path / "own" / "mnist").glob("*.npy")] == [
+        cache_file(shared, "train-labels").name]
+
+
+def test_a_data_set_the_shared_cache_does_not_hold_goes_to_the_learners_cache_quietly(
+        tmp_path, monkeypatch, recwarn):
+    monkeypatch.setenv("NN_FROM_SCRATCH_SHARED_CACHE", str(tmp_path / "shared"))
+    (tmp_path / "shared").mkdir()
+    load_mnist(cache_dir=tmp_path / "own")
+    assert len(list((tmp_path / "own" / "mnist").glob("*.npy"))) == 4
+    assert not [w for w in recwarn if "shared" in str(w.message)]

@@ -85,12 +85,62 @@ def test_too_large_learning_rate_stops_with_a_clear_message(mnist):
     assert len(error.value.history.train_loss_list) == error.value.iteration + 1
 
 
-def test_nan_loss_stops_training(mnist):
+def test_nan_in_the_initial_weights_is_blamed_on_them_not_the_learning_rate(mnist):
     (x_train, t_train), _ = mnist
     network = TwoLayerNet(784, 50, 10, seed=0)
-    network.params["W2"][0, 0] = np.nan
-    with pytest.raises(TrainingDiverged, match="loss became NaN at iteration 0"):
+    network.params["W2"][3, 0] = np.nan
+    before = {key: value.copy() for key, value in network.params.items()}
+    with pytest.raises(ValueError, match=r"initial weight W2 holds NaN or infinite values \(1 of "
+                                         r"its 50 rows, the first is row 3\).*not the learning rate"):
         train(network, x_train, t_train, iters_num=10, progress=False)
+    for key in before:  # refused before a single update
+        np.testing.assert_array_equal(network.params[key], before[key])
+
+
+def test_nan_or_infinity_in_the_data_is_blamed_on_the_data(mnist):
+    (x_train, t_train), (x_test, t_test) = mnist
+    network = TwoLayerNet(784, 50, 10, seed=0)
+    damaged = np.array(x_test[:1000])
+    damaged[[17, 400], 5] = [np.inf, np.nan]
+    with pytest.raises(ValueError, match=r"x_test holds NaN or infinite values \(2 of its 1000 "
+                                         r"rows, the first is row 17\).*not the learning rate"):
+        train(network, x_train, t_train, damaged, t_test[:1000], iters_num=10, progress=False)
+    # Large but finite data whose sum overflows float32 is not mistaken for damage.
+    huge = np.full((100, 784), 1e36, dtype=np.float32)
+    train(network, huge, t_train[:100], iters_num=1, learning_rate=1e-30, progress=False)
+
+
+def test_a_loss_that_is_nan_before_any_update_does_not_blame_the_learning_rate(mnist):
+    (x_train, t_train), _ = mnist
+
+    class BrokenNet(TwoLayerNet):
+        def loss_and_gradient(self, x, t):
+            loss, grad = super().loss_and_gradient(x, t)
+            return float("nan"), grad
+
+    with pytest.raises(TrainingDiverged, match="loss was nan at iteration 0, before any update, "
+                                               "so it is not the learning rate") as error:
+        train(BrokenNet(784, 50, 10, seed=0), x_train, t_train, iters_num=10, progress=False)
+    assert "too large" not in str(error.value)
+
+
+def test_weights_that_overflow_during_training_blame_the_learning_rate(mnist):
+    (x_train, t_train), _ = mnist
+    network = TwoLayerNet(784, 50, 10, seed=0)
+    with pytest.raises(TrainingDiverged, match=r"loss (became NaN|became infinite|exploded to \S+) "
+                                               r"\(it started at 2.3\) at iteration \d+: the "
+                                               r"learning rate \(1e\+38\) is too large"):
+        train(network, x_train, t_train, iters_num=50, learning_rate=1e38, seed=0, progress=False)
+
+
+def test_whole_numbers_may_come_as_floats_as_everywhere_else(mnist):
+    (x_train, t_train), _ = mnist
+    seen = []
+    network = TwoLayerNet(784, 50, 10, seed=0)
+    history = train(network, x_train, t_train, iters_num=10.0, batch_size=100.0, eval_every=5.0,
+                    progress=False, callback=lambda i, h: seen.append(i))
+    assert seen == list(range(10)) and history.settings["batch_size"] == 100
+    assert history.epoch_iterations == [0, 5, 9]
 
 
 def test_verbose_prints_the_articles_line(mnist, capsys):
@@ -101,8 +151,13 @@ def test_verbose_prints_the_articles_line(mnist, capsys):
 
 
 @pytest.mark.parametrize("options, message", [
-    (dict(batch_size=60001), "batch_size must be a whole number from 1 to the 60000"),
+    (dict(batch_size=60001), "batch_size must be a whole number from 1 to 60000"),
     (dict(batch_size=0), "batch_size"),
+    (dict(batch_size=50.5), "batch_size must be a whole number, not 50.5"),
+    (dict(batch_size=True), "batch_size must be a whole number, not True"),
+    (dict(iters_num=float("nan")), "iters_num must be a whole number, not nan"),
+    (dict(iters_num="100"), "iters_num must be a whole number"),
+    (dict(learning_rate=True), "learning_rate must be a positive finite number"),
     (dict(learning_rate=0), "learning_rate must be a positive finite number"),
     (dict(learning_rate=-0.1), "learning_rate"),
     (dict(learning_rate=float("nan")), "learning_rate"),
@@ -132,7 +187,7 @@ def test_eval_every_and_a_fixed_train_subset(mnist):
     assert history.epoch_iterations == [0, 20, 40, 60, 80, 94]  # and after the last iteration
     assert history.train_acc_list[-1] == network.accuracy(x_train[:1000], t_train[:1000])
     assert history.test_acc_list[-1] == network.accuracy(x_test, t_test)
-    with pytest.raises(ValueError, match="eval_every must be a positive whole number"):
+    with pytest.raises(ValueError, match="eval_every must be a whole number at least 1, not 0"):
         train(network, x_train, t_train, iters_num=5, eval_every=0, progress=False)
 
 
