@@ -59,9 +59,9 @@ def main(argv=None):
         parser.error(f"{args.hub_url} is not a web address: give it as https://hub.example.edu")
     link = lambda path: hub_link(args.hub_url, args.repository, path, args.branch,  # noqa: E731
                                  args.folder, args.app)
-    print(f"The whole course (the lessons' folder):\n  {link('notebooks')}")
+    print(f"The whole course (the lessons' folder)\n  {link('notebooks')}")
     for notebook in lessons():
-        print(f"{title(notebook)}:\n  {link(f'notebooks/{notebook.name}')}")
+        print(f"{title(notebook)}\n  {link(f'notebooks/{notebook.name}')}")
 
 
 if __name__ == "__main__":

@@ -29,13 +29,17 @@ from refresh_notebooks import point_links
 COURSE_ID = "nn-from-scratch"
 WHOLE_COURSE = "nn_course"
 # nbgrader stops a cell that runs longer than this (its default: 30 s) and marks it failed.
-# The slowest cell of the course is lesson 7's training loop, 10,000 updates: 50 s on a 2-core
-# machine that five other people were using at the same time (load average 5.5), 12 s when idle.
-# A grading machine shared by a class is busy in the same way; 300 s is six times the busy figure.
+# The slowest cell of the course is lesson 7's training loop, 10,000 updates. On the 2-core
+# machine the course is tested on, shared with five other people, with one BLAS thread per
+# kernel (as the config below sets): 21 s at load average 6.5, 50 s at 5.5. With OpenBLAS's
+# default of a thread per core the same cell took 305 s at load 8.8: its threads wait for each
+# other on a busy machine. 300 s is six times the slowest one-thread figure.
 TIMEOUT = 300
 
 CONFIG = '''\
 # nbgrader's configuration for this course, written by tools/nbgrader_course.py.
+import os
+
 c = get_config()  # noqa: F821 - nbgrader defines get_config when it reads this file
 
 # Students' exchange folders and the gradebook are kept under this name.
@@ -43,11 +47,17 @@ c.CourseDirectory.course_id = {course_id!r}
 
 # How long one cell may run when nbgrader executes a notebook (autograde, validate) before it is
 # interrupted and counted as failed. nbgrader's default, 30 s, is too short for this course:
-# its slowest cell, lesson 7's training loop (10,000 updates), took 50 s on a 2-core machine
-# that others were using at the same time (load average 5.5), 12 s on the idle machine. On a
-# grading machine shared by a class, {timeout} s leaves six times the busy figure. A student's
-# endless loop costs at most this much, once.
+# its slowest cell, lesson 7's training loop (10,000 updates), took 21 to 50 s on a 2-core
+# machine shared with five other people (load average 5.5 to 6.5), with one BLAS thread.
+# {timeout} s leaves six times the slowest figure; a student's endless loop costs at most that,
+# once.
 c.ExecutePreprocessor.timeout = {timeout}
+
+# One BLAS thread per kernel: nbgrader grades one notebook at a time, and on a machine that is
+# busy anyway, NumPy's threads wait for each other (the training loop took 305 s with two
+# threads at load average 8.8). Set these before running nbgrader to choose otherwise.
+for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
 '''
 
 
