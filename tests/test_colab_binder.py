@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 SETUP = nbformat.read(NOTEBOOKS[0], as_version=4).cells[1].source
 
@@ -120,7 +121,6 @@ def test_locally_the_course_is_found_from_the_notebooks_folder_without_drive(tmp
 
 
 def test_the_setup_cell_is_written_in_one_place_and_shows_as_the_articles_lines(tmp_path):
-    sys.path.insert(0, str(ROOT / "tools"))
     import refresh_notebooks
     one = refresh_notebooks.setup_cell()
     for path in NOTEBOOKS:
@@ -139,6 +139,21 @@ def test_the_setup_cell_is_written_in_one_place_and_shows_as_the_articles_lines(
     assert f"sys.path.append({str(course)!r})" in outcome["printed"]
     local = run_setup(tmp_path, colab=False, cwd=ROOT / "notebooks")
     assert f"sys.path.append({str(ROOT)!r})" in local["printed"] and "drive" not in local["printed"]
+
+
+def test_refresh_gives_a_lesson_written_with_an_older_setup_cell_todays(tmp_path):
+    import refresh_notebooks
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 9. A new lesson"),
+                nbformat.v4.new_code_cell('# Setup: find the course folder\nCOURSE_FOLDER = ""\n'),
+                nbformat.v4.new_code_cell("print(1)")]
+    path = tmp_path / "09_new.ipynb"
+    nbformat.write(nb, path)
+    refresh_notebooks.refresh(path, run=False)  # what --setup-only does
+    cells = nbformat.read(path, as_version=4).cells
+    assert cells[1].source == refresh_notebooks.setup_cell().source
+    assert cells[1].metadata["jupyter"] == {"source_hidden": True}
+    assert [c.source for c in cells[::2]] == ["# 9. A new lesson", "print(1)"]
 
 
 def test_on_colab_a_course_folder_typed_in_on_drive_mounts_drive(tmp_path):
