@@ -37,7 +37,7 @@ def test_every_lesson_has_the_same_setup_cell():
     setups = {read(path).cells[1].source for path in NOTEBOOKS}
     assert len(setups) == 1
     setup = setups.pop()
-    assert setup.startswith("# Setup") and "sys.path.insert(0, str(course))" in setup
+    assert setup.startswith("#@title Setup") and "sys.path.insert(0, str(course))" in setup
     assert "pip install" not in setup
 
 

@@ -10,17 +10,16 @@ unchanged, so the notebooks still open on Colab and Binder; --repository points 
 badges at the repository where you publish this edition.
 """
 import argparse
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions, LockCells
 
-from refresh_notebooks import NOTEBOOKS, ROOT, point_links
+from course_files import COURSE_FILES, copy_files, lessons, new_folder
+from refresh_notebooks import point_links
 
-COPIED = ["helpers", "data", "binder", "requirements.txt", "LICENSE"]
+COPIED = COURSE_FILES + ["binder", "requirements.txt", "LICENSE"]
 STUDENT_README = """# How a neural network learns, from scratch in NumPy: exercises
 
 Work through the notebooks in `notebooks/` in order. Each ends with exercises: write your code
@@ -49,28 +48,14 @@ def student_notebook(path, repository=None):
 
 def make_edition(outdir, repository=None, force=False):
     outdir = Path(outdir).resolve()
-    if outdir.exists() and any(outdir.iterdir()) and not force:
-        raise SystemExit(f"{outdir} is not empty: choose an empty or new folder, or pass --force "
-                         "to replace it")
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    # Build beside the target and move it into place at the end: a failure leaves no half edition.
-    with tempfile.TemporaryDirectory(dir=outdir.parent, prefix=f".{outdir.name}-") as tmp:
-        build = Path(tmp) / "edition"
-        build.mkdir()
-        for name in COPIED:
-            source = ROOT / name
-            if source.is_dir():
-                shutil.copytree(source, build / name,
-                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-            else:
-                shutil.copy2(source, build / name)
+    refuse = (f"{outdir} is not empty: choose an empty or new folder, or pass --force to "
+              "replace it")
+    with new_folder(outdir, force, refuse) as build:
+        copy_files(COPIED, build)
         (build / "README.md").write_text(STUDENT_README)
         (build / "notebooks").mkdir()
-        for path in sorted(NOTEBOOKS.glob("[0-9]*.ipynb")):
+        for path in lessons():
             nbformat.write(student_notebook(path, repository), build / "notebooks" / path.name)
-        if outdir.exists():
-            shutil.rmtree(outdir)
-        build.rename(outdir)
     return outdir
 
 

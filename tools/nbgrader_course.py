@@ -1,0 +1,123 @@
+"""Make an nbgrader course directory from the course, ready to generate, release and grade.
+
+    python tools/nbgrader_course.py COURSE_DIR                    # one assignment per lesson
+    python tools/nbgrader_course.py COURSE_DIR --whole-course     # one assignment, every lesson
+    python tools/nbgrader_course.py COURSE_DIR --lessons 01 07    # only some lessons
+
+COURSE_DIR gets an nbgrader_config.py and, for each assignment, source/<assignment>/ with the
+instructor notebooks and, beside them, helpers/ and data/. nbgrader copies every file of an
+assignment folder, not only its notebooks, into release/<assignment>/ (what students get) and
+into autograded/<student>/<assignment>/ (where it runs their notebooks, over the files they
+submitted), so the notebooks' setup cell finds the course, and the grader always runs the
+course's own helpers/, whatever a student's copy holds. Then, in COURSE_DIR:
+
+    nbgrader generate_assignment 01_data_loading
+    nbgrader autograde 01_data_loading
+
+Folders that exist are left alone unless you pass --force, which replaces source/<assignment>/
+and nbgrader_config.py and nothing else (release/, submissions and the gradebook stay).
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+
+from course_files import COURSE_FILES, copy_files, lessons, new_folder
+from refresh_notebooks import point_links
+
+COURSE_ID = "nn-from-scratch"
+WHOLE_COURSE = "nn_course"
+# nbgrader stops a cell that runs longer than this (its default: 30 s) and marks it failed.
+# The slowest cell of the course is lesson 7's training loop, 10,000 updates. On the 2-core
+# machine the course is tested on, shared with five other people, with one BLAS thread per
+# kernel (as the config below sets): 21 s at load average 6.5, 50 s at 5.5. With OpenBLAS's
+# default of a thread per core the same cell took 305 s at load 8.8: its threads wait for each
+# other on a busy machine. 300 s is six times the slowest one-thread figure.
+TIMEOUT = 300
+
+CONFIG = '''\
+# nbgrader's configuration for this course, written by tools/nbgrader_course.py.
+import os
+
+c = get_config()  # noqa: F821 - nbgrader defines get_config when it reads this file
+
+# Students' exchange folders and the gradebook are kept under this name.
+c.CourseDirectory.course_id = {course_id!r}
+
+# How long one cell may run when nbgrader executes a notebook (autograde, validate) before it is
+# interrupted and counted as failed. nbgrader's default, 30 s, is too short for this course:
+# its slowest cell, lesson 7's training loop (10,000 updates), took 21 to 50 s on a 2-core
+# machine shared with five other people (load average 5.5 to 6.5), with one BLAS thread.
+# {timeout} s leaves six times the slowest figure; a student's endless loop costs at most that,
+# once.
+c.ExecutePreprocessor.timeout = {timeout}
+
+# One BLAS thread per kernel: nbgrader grades one notebook at a time, and on a machine that is
+# busy anyway, NumPy's threads wait for each other (the training loop took 305 s with two
+# threads at load average 8.8). Set these before running nbgrader to choose otherwise.
+for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
+'''
+
+
+def assignments(whole_course=None, chosen=None):
+    """{assignment name: [lesson notebooks]}: one per lesson, or one with them all."""
+    notebooks = lessons(chosen)
+    if whole_course:
+        return {whole_course: notebooks}
+    return {path.stem: [path] for path in notebooks}
+
+
+def make_course(course_dir, whole_course=None, chosen=None, repository=None, force=False,
+                course_id=COURSE_ID, timeout=TIMEOUT):
+    """Write nbgrader_config.py and source/<assignment>/ for each assignment into course_dir."""
+    course_dir = Path(course_dir).resolve()
+    plan = assignments(whole_course, chosen)
+    targets = [course_dir / "source" / name for name in plan] + [course_dir / "nbgrader_config.py"]
+    taken = [t for t in targets if t.exists()]
+    if taken and not force:
+        raise SystemExit("already there: " + ", ".join(str(t.relative_to(course_dir)) for t in taken)
+                         + ". Pass --force to replace them (release/, submissions and the "
+                         "gradebook are never touched), or choose other lessons.")
+    for name, notebooks in plan.items():
+        with new_folder(course_dir / "source" / name, force=True) as build:
+            copy_files(COURSE_FILES, build)
+            for path in notebooks:
+                nb = nbformat.read(path, as_version=4)
+                if repository:
+                    for cell in nb.cells:
+                        cell.source = point_links(cell.source, repository)
+                nbformat.write(nb, build / path.name)
+    config = course_dir / "nbgrader_config.py"
+    config.write_text(CONFIG.format(course_id=course_id, timeout=timeout))
+    return course_dir, list(plan)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("course_dir", help="the nbgrader course directory (made if missing)")
+    parser.add_argument("--whole-course", nargs="?", const=WHOLE_COURSE, metavar="NAME",
+                        help=f"one assignment holding every lesson (named {WHOLE_COURSE} "
+                             "unless you give a NAME), instead of one per lesson")
+    parser.add_argument("--lessons", nargs="+", metavar="LESSON",
+                        help="only these lessons, by number or name (e.g. 01 07)")
+    parser.add_argument("--repository", help="OWNER/NAME the Colab and Binder badges point to")
+    parser.add_argument("--course-id", default=COURSE_ID, help=f"nbgrader course id ({COURSE_ID})")
+    parser.add_argument("--timeout", type=int, default=TIMEOUT,
+                        help=f"seconds one cell may run when nbgrader executes it ({TIMEOUT})")
+    parser.add_argument("--force", action="store_true",
+                        help="replace these assignments' source folders and nbgrader_config.py")
+    args = parser.parse_args(argv)
+    course_dir, names = make_course(args.course_dir, args.whole_course, args.lessons,
+                                    args.repository, args.force, args.course_id, args.timeout)
+    print(f"nbgrader course written to {course_dir}, with the assignments:")
+    for name in names:
+        print(f"  source/{name}/")
+    print(f"Next, in that folder:  cd {course_dir}\n"
+          f"  nbgrader generate_assignment {names[0]}     # makes release/{names[0]}/\n"
+          f"  nbgrader autograde {names[0]}               # grades submitted/*/{names[0]}/")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
