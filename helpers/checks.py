@@ -52,3 +52,165 @@ def check_true(condition, message):
     """Fail with ``message`` unless ``condition`` holds."""
     if not condition:
         raise AssertionError(message)
+
+
+# Lesson 5: a learner's backward passes against numerical gradients, with the usual mistakes
+# named (wrong sign, a forgotten / N, a transposed matrix, the gradient of the wrong thing).
+
+def check_gradient(yours, expected, name, wrt, formula, batch_size=None, others=None,
+                   rtol=1e-5, atol=1e-7):
+    """check_array for a gradient: also names a transposed shape, a factor N and a mix-up.
+
+    wrt: what it is the gradient of ("W"); formula: the right rule, shown with every hint.
+    others: {description: array} of gradients it is easily confused with.
+    """
+    if yours is None:
+        raise AssertionError(f"{name} is None: did backward forget to compute or `return` it? "
+                             f"{formula}")
+    yours, expected = np.asarray(yours, dtype=float), np.asarray(expected, dtype=float)
+    for description, other in (others or {}).items():
+        other = np.asarray(other)
+        if (yours.shape == other.shape and np.allclose(yours, other, rtol=rtol, atol=atol)
+                and not (other.shape == expected.shape and np.allclose(other, expected))):
+            raise AssertionError(f"{name} is {description}, not the gradient with respect to "
+                                 f"{wrt}: {formula}")
+    if yours.shape != expected.shape:
+        guess = ": is it transposed?" if yours.ndim == 2 and yours.shape == expected.shape[::-1] else ""
+        raise AssertionError(f"{name} has shape {yours.shape} but {wrt} has shape "
+                             f"{expected.shape}{guess} A gradient has the shape of what it is "
+                             f"the gradient of: {formula}")
+    try:
+        check_array(yours, expected, name, "the numerical gradient", rtol=rtol, atol=atol)
+    except AssertionError as error:
+        raise AssertionError(f"{error}{_batch_hint(yours, expected, batch_size)}. "
+                             f"{formula}") from None
+
+
+def _batch_hint(yours, expected, batch_size):
+    """Name a factor of exactly N or 1/N: the batch size, forgotten or divided by twice."""
+    nonzero = np.abs(expected) > 1e-12
+    if not batch_size or batch_size == 1 or not nonzero.any():
+        return ""
+    ratios = yours[nonzero] / expected[nonzero]
+    if np.allclose(ratios, batch_size, rtol=1e-3):
+        return (f" (N = {batch_size} times too large: did you forget to divide by the batch "
+                "size N?)")
+    if np.allclose(ratios, 1 / batch_size, rtol=1e-3):
+        return (f" (N = {batch_size} times too small: did you divide by the batch size N where "
+                "nothing should be divided, or twice?)")
+    return ""
+
+
+def _numerical_backward(forward, array, dout):
+    """Numerical gradient of sum(forward() * dout) with respect to ``array`` (nudged in place).
+
+    That sum is a stand-in loss whose gradient with respect to the layer's output is exactly
+    dout, so its gradient with respect to the input or a weight is what backward must return.
+    """
+    from .gradient import numerical_gradient
+    return numerical_gradient(lambda _: float(np.sum(forward() * dout)), array)
+
+
+def check_affine_backward(layer_class, seed=0):
+    """Check ``layer_class(W, b)``'s backward (dx returned, dW and db kept) in float64."""
+    rng = np.random.default_rng(seed)
+    N, D, M = 5, 4, 3                       # all different, so a mix-up shows in the shapes
+    for x_shape in ((N, D), (N, 2, 2)):     # rows, then "images" that forward flattens
+        x, W, b = rng.standard_normal(x_shape), rng.standard_normal((D, M)), rng.standard_normal(M)
+        dout = rng.standard_normal((N, M))
+        layer = layer_class(W, b)
+        layer.forward(x)
+        dx = layer.backward(dout)
+        numerical_dW = _numerical_backward(lambda: layer_class(W, b).forward(x), W, dout)
+        numerical_db = _numerical_backward(lambda: layer_class(W, b).forward(x), b, dout)
+        numerical_dx = _numerical_backward(lambda: layer_class(W, b).forward(x), x, dout)
+        flat_x = x.reshape(N, -1)
+        check_gradient(layer.dW, numerical_dW, "dW (self.dW after backward)", "W",
+                       "dW = x.T @ dout, shape (D, M) like W", N,
+                       {"the gradient with respect to x": numerical_dx})
+        check_gradient(layer.db, numerical_db, "db (self.db after backward)", "b",
+                       "db = dout.sum(axis=0): b is added to every row, so its gradient "
+                       "sums over the batch", N)
+        if dx is not None and np.shape(dx) == (N, D) and x.ndim > 2:
+            raise AssertionError(f"dx has shape {np.shape(dx)} but x has shape {x.shape}: "
+                                 "reshape it back, dx.reshape(*self.original_x_shape)")
+        check_gradient(dx, numerical_dx, "dx (what backward returns)", "x",
+                       "dx = dout @ W.T, shape (N, D) like x", N,
+                       {"dW": numerical_dW, "x.T @ dout": flat_x.T @ dout})
+
+
+def check_sigmoid_backward(layer_class, seed=0):
+    """Check ``layer_class()``'s backward(dout) against numerical gradients in float64."""
+    rng = np.random.default_rng(seed)
+    x, dout = 2 * rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
+    layer = layer_class()
+    out = np.array(layer.forward(x.copy()), dtype=float)
+    dx = layer.backward(dout)
+    numerical = _numerical_backward(lambda: layer_class().forward(x.copy()), x, dout)
+    check_gradient(dx, numerical, "dx (what backward returns)", "x",
+                   "dx = dout * out * (1 - out), with out the sigmoid's output from forward", 5,
+                   {"the local derivative out * (1 - out) alone, not multiplied by dout (chain "
+                    "rule: multiply by dout)": out * (1 - out),
+                    "dout * x * (1 - x), with the input x where the output out belongs":
+                    dout * x * (1 - x)})
+
+
+def check_relu_backward(layer_class, seed=0):
+    """Check ``layer_class()``'s backward(dout), away from the kink at 0, in float64."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((5, 4))
+    x += 0.2 * np.sign(x)                   # |x| >= 0.2: central differences never cross 0
+    dout = rng.standard_normal((5, 4))
+    layer = layer_class()
+    layer.forward(x.copy())
+    dx = layer.backward(dout.copy())
+    numerical = _numerical_backward(lambda: layer_class().forward(x.copy()), x, dout)
+    check_gradient(dx, numerical, "dx (what backward returns)", "x",
+                   "dx = dout where x > 0 and 0 where x <= 0 (dout[self.mask] = 0)", 5,
+                   {"dout unchanged (nothing zeroed where x <= 0)": dout,
+                    "dout where x <= 0 and 0 elsewhere: the mask is inverted": dout * (x <= 0)})
+
+
+def check_softmax_with_loss_backward(layer_class, seed=0):
+    """Check ``layer_class()``: forward(x, t) returns the mean loss, backward() its gradient."""
+    from .functions import softmax
+    rng = np.random.default_rng(seed)
+    N, C = 5, 3
+    x, t = rng.standard_normal((N, C)), np.eye(C)[rng.integers(0, C, N)]
+    layer = layer_class()
+    layer.forward(x.copy(), t)
+    dx = layer.backward()
+    numerical = _numerical_backward(lambda: layer_class().forward(x.copy(), t), x, np.ones(()))
+    y = softmax(x)
+    check_gradient(dx, numerical, "dx (what backward returns)", "x",
+                   "dx = (y - t) / N, with N = len(t) the batch size", N,
+                   {"y / N: the softmax output without subtracting t": y / N,
+                    "y: the softmax output without subtracting t (and not divided by N)": y})
+
+
+TWO_LAYER_FORMULAS = {
+    "W2": "dW2 = z1.T @ delta2, with delta2 = (y - t) / N",
+    "b2": "db2 = delta2.sum(axis=0)",
+    "W1": "dW1 = x.T @ delta1, with delta1 = (delta2 @ W2.T) * z1 * (1 - z1)",
+    "b1": "db1 = delta1.sum(axis=0), with delta1 = (delta2 @ W2.T) * z1 * (1 - z1)",
+}
+
+
+def check_two_layer_gradient(gradient_function, x, t, hidden_size=10, seed=0):
+    """Check gradient_function(params, x, t) -> {'W1', 'b1', 'W2', 'b2'} for a sigmoid network.
+
+    The reference is TwoLayerNet's numerical gradient in float64 on the same params.
+    """
+    from .two_layer_net import TwoLayerNet
+    x, t = np.asarray(x, dtype=np.float64), np.asarray(t)
+    network = TwoLayerNet(x.shape[1], hidden_size, t.shape[1], weight_init_std=0.1,
+                          activation="sigmoid", seed=seed, dtype=np.float64)
+    params = {key: value.copy() for key, value in network.params.items()}
+    yours = gradient_function(params, x.copy(), t.copy())
+    if not isinstance(yours, dict) or sorted(yours) != sorted(network.params):
+        raise AssertionError("your function should return a dict with the keys 'W1', 'b1', "
+                             f"'W2', 'b2', like network.params; it returned {yours!r:.80}")
+    numerical = network.numerical_gradient(x, t)
+    for key in ("W2", "b2", "W1", "b1"):   # in the order backprop computes them
+        check_gradient(yours[key], numerical[key], f"your {key} gradient", key,
+                       TWO_LAYER_FORMULAS[key], len(x))

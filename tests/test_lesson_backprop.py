@@ -1,0 +1,236 @@
+"""Lesson 5's checks: a right backward pass passes, and the usual wrong ones are named.
+
+Each wrong layer below is a mistake learners make (a flipped sign, a forgotten / N, a
+transposed matrix, ...); its check must fail with a message that says which.
+"""
+import numpy as np
+import pytest
+
+from helpers import checks, layers
+from helpers.functions import sigmoid, softmax
+
+
+class Affine:
+    """The book's Affine, written out: the right answer to exercise 5.1."""
+
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+        self.x = self.original_x_shape = self.dW = self.db = None
+
+    def forward(self, x):
+        self.original_x_shape = x.shape
+        self.x = x.reshape(x.shape[0], -1)
+        return self.x @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW = self.x.T @ dout
+        self.db = np.sum(dout, axis=0)
+        return (dout @ self.W.T).reshape(*self.original_x_shape)
+
+
+class AffineSign(Affine):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        return -dx
+
+
+class AffineTransposedDW(Affine):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.dW = dout.T @ self.x
+        return dx
+
+
+class AffineDividedByN(Affine):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.db = np.mean(dout, axis=0)
+        return dx
+
+
+class AffineNoReshape(Affine):
+    def backward(self, dout):
+        super().backward(dout)
+        return dout @ self.W.T
+
+
+class AffineNoReturn(Affine):
+    def backward(self, dout):
+        super().backward(dout)
+
+
+class AffineReturnsDW(Affine):
+    def backward(self, dout):
+        super().backward(dout)
+        return self.dW
+
+
+class Sigmoid:
+    def __init__(self):
+        self.out = None
+
+    def forward(self, x):
+        self.out = sigmoid(x)
+        return self.out
+
+    def backward(self, dout):
+        return dout * (1.0 - self.out) * self.out
+
+
+class SigmoidSign(Sigmoid):
+    def backward(self, dout):
+        return dout * self.out * (self.out - 1.0)
+
+
+class SigmoidNoDout(Sigmoid):
+    def backward(self, dout):
+        return self.out * (1.0 - self.out)
+
+
+class SigmoidTransposed(Sigmoid):
+    def backward(self, dout):
+        return (dout * (1.0 - self.out) * self.out).T
+
+
+class Relu:
+    def __init__(self):
+        self.mask = None
+
+    def forward(self, x):
+        self.mask = x <= 0
+        out = x.copy()
+        out[self.mask] = 0
+        return out
+
+    def backward(self, dout):
+        dout[self.mask] = 0
+        return dout
+
+
+class ReluMaskAfterInPlaceChange(Relu):
+    def forward(self, x):
+        x[x <= 0] = 0
+        self.mask = x < 0           # taken after the change: nothing is negative any more
+        return x
+
+
+class ReluInverted(Relu):
+    def backward(self, dout):
+        dout[~self.mask] = 0
+        return dout
+
+
+class SoftmaxWithLoss:
+    def __init__(self):
+        self.loss = self.y = self.t = None
+
+    def forward(self, x, t):
+        self.t, self.y = t, softmax(x)
+        self.loss = -np.sum(t * np.log(self.y)) / len(x)
+        return self.loss
+
+    def backward(self, dout=1):
+        return (self.y - self.t) / len(self.t)
+
+
+class SoftmaxWithLossSign(SoftmaxWithLoss):
+    def backward(self, dout=1):
+        return (self.t - self.y) / len(self.t)
+
+
+class SoftmaxWithLossNoN(SoftmaxWithLoss):
+    def backward(self, dout=1):
+        return self.y - self.t
+
+
+class SoftmaxWithLossTransposed(SoftmaxWithLoss):
+    def backward(self, dout=1):
+        return (self.y - self.t).T / len(self.t)
+
+
+class SoftmaxWithLossNoT(SoftmaxWithLoss):
+    def backward(self, dout=1):
+        return self.y / len(self.t)
+
+
+def two_layer_gradient(params, x, t, sign=1, divide=True, transpose=False, w2=lambda W: W.T):
+    """The four equations of lesson 5, with switches for the mistakes."""
+    z1 = sigmoid(x @ params["W1"] + params["b1"])
+    y = softmax(z1 @ params["W2"] + params["b2"])
+    delta2 = sign * (y - t) / (len(x) if divide else 1)
+    delta1 = (delta2 @ w2(params["W2"])) * z1 * (1 - z1)
+    return {"W1": delta1.T @ x if transpose else x.T @ delta1, "b1": delta1.sum(axis=0),
+            "W2": z1.T @ delta2, "b2": delta2.sum(axis=0)}
+
+
+def test_the_right_backward_passes_pass_and_so_do_the_courses_layers():
+    checks.check_affine_backward(Affine)
+    checks.check_sigmoid_backward(Sigmoid)
+    checks.check_relu_backward(Relu)
+    checks.check_softmax_with_loss_backward(SoftmaxWithLoss)
+    checks.check_sigmoid_backward(layers.Sigmoid)
+    checks.check_relu_backward(layers.Relu)
+    checks.check_softmax_with_loss_backward(layers.SoftmaxWithLoss)
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (AffineSign, r"^dx .*yours .*: check the sign\. dx = dout @ W\.T"),
+    (AffineTransposedDW, r"dW .* has shape \(3, 4\) but W has shape \(4, 3\): is it transposed\?"
+                         r".*dW = x\.T @ dout"),
+    (AffineDividedByN, r"^db .*N = 5 times too small: did you divide by the batch size N"),
+    (AffineNoReshape, r"dx has shape \(5, 4\) but x has shape \(5, 2, 2\): reshape it back"),
+    (AffineNoReturn, r"dx .* is None: did backward forget to compute or `return` it\?"),
+    (AffineReturnsDW, r"dx .* is dW, not the gradient with respect to x: dx = dout @ W\.T"),
+])
+def test_affine_mistakes_are_named(wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_affine_backward(wrong)
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (SigmoidSign, r"check the sign\. dx = dout \* out \* \(1 - out\)"),
+    (SigmoidNoDout, r"is the local derivative out \* \(1 - out\) alone, not multiplied by dout"),
+    (SigmoidTransposed, r"has shape \(4, 5\) but x has shape \(5, 4\): is it transposed\?"),
+])
+def test_sigmoid_mistakes_are_named(wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_sigmoid_backward(wrong)
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (ReluMaskAfterInPlaceChange, r"is dout unchanged \(nothing zeroed where x <= 0\)"),
+    (ReluInverted, r"the mask is inverted"),
+])
+def test_relu_mistakes_are_named(wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_relu_backward(wrong)
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (SoftmaxWithLossSign, r"check the sign\. dx = \(y - t\) / N"),
+    (SoftmaxWithLossNoN, r"N = 5 times too large: did you forget to divide by the batch size N\?"),
+    (SoftmaxWithLossTransposed, r"has shape \(3, 5\) but x has shape \(5, 3\): is it transposed\?"),
+    (SoftmaxWithLossNoT, r"is y / N: the softmax output without subtracting t"),
+])
+def test_softmax_with_loss_mistakes_are_named(wrong, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_softmax_with_loss_backward(wrong)
+
+
+def test_the_two_layer_gradient_on_mnist_right_and_wrong(mnist):
+    (x_train, t_train), _ = mnist
+    x, t = x_train[:3], t_train[:3]
+    checks.check_two_layer_gradient(two_layer_gradient, x, t)
+    with pytest.raises(AssertionError, match=r"your W2 gradient .*check the sign"):
+        checks.check_two_layer_gradient(lambda p, x, t: two_layer_gradient(p, x, t, sign=-1), x, t)
+    with pytest.raises(AssertionError, match=r"your W2 gradient .*N = 3 times too large: did you "
+                                             r"forget to divide by the batch size N\?"):
+        checks.check_two_layer_gradient(lambda p, x, t: two_layer_gradient(p, x, t, divide=False), x, t)
+    with pytest.raises(AssertionError, match=r"your W1 gradient has shape \(10, 784\) but W1 has "
+                                             r"shape \(784, 10\): is it transposed\?.*x\.T @ delta1"):
+        checks.check_two_layer_gradient(lambda p, x, t: two_layer_gradient(p, x, t, transpose=True), x, t)
+    # W2 is 10 x 10 here, so forgetting its transpose runs, and only the layer below is wrong.
+    with pytest.raises(AssertionError, match=r"your W1 gradient differs from the numerical"):
+        checks.check_two_layer_gradient(lambda p, x, t: two_layer_gradient(p, x, t, w2=lambda W: W), x, t)
+    with pytest.raises(AssertionError, match="should return a dict with the keys"):
+        checks.check_two_layer_gradient(lambda p, x, t: None, x, t)
