@@ -3,6 +3,10 @@
 Each wrong layer below is a mistake learners make (a flipped sign, a forgotten / N, a
 transposed matrix, ...); its check must fail with a message that says which.
 """
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pytest
 
@@ -234,3 +238,76 @@ def test_the_two_layer_gradient_on_mnist_right_and_wrong(mnist):
         checks.check_two_layer_gradient(lambda p, x, t: two_layer_gradient(p, x, t, w2=lambda W: W), x, t)
     with pytest.raises(AssertionError, match="should return a dict with the keys"):
         checks.check_two_layer_gradient(lambda p, x, t: None, x, t)
+
+
+# The lesson's own test cells, given a learner's answer: the right one passes, wrong ones are named.
+
+LESSON = Path(__file__).resolve().parent.parent / "notebooks" / "05_backpropagation.ipynb"
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    """The lesson's code cells run in order in one namespace (without the setup cell's magics),
+    and its exercises as {number: (solution source, test source)}."""
+    cells = nbformat.read(LESSON, as_version=4).cells
+    namespace = {}
+    for cell in cells[2:]:
+        if cell.cell_type == "code":
+            exec(cell.source, namespace)
+    exercises = {}
+    for i, cell in enumerate(cells):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            exercises[grade_id[2:5].replace("-", ".")] = (cell.source, cells[i + 1].source)
+    plt.close("all")
+    return namespace, exercises
+
+
+def run_exercise(lesson, number, replace=None):
+    """Run exercise ``number``'s test cell after its solution, edited by (old, new) pairs."""
+    namespace, exercises = lesson
+    solution, test = exercises[number]
+    for old, new in replace or ():
+        assert old in solution, old
+        solution = solution.replace(old, new)
+    namespace = dict(namespace)
+    exec(solution, namespace)
+    exec(test, namespace)
+
+
+def test_the_lesson_has_four_exercises_whose_right_answers_pass(lesson):
+    assert sorted(lesson[1]) == ["5.1", "5.2", "5.3", "5.4"]
+    for number in lesson[1]:
+        run_exercise(lesson, number)
+
+
+@pytest.mark.parametrize("number, old, new, message", [
+    ("5.1", "dx = dout @ self.W.T", "dx = -(dout @ self.W.T)", r"^dx .*: check the sign"),
+    ("5.1", "self.dW = self.x.T @ dout", "self.dW = dout.T @ self.x",
+     r"^dW .*has shape \(3, 4\) but W has shape \(4, 3\): is it transposed\?"),
+    ("5.1", "self.db = np.sum(dout, axis=0)", "self.db = np.mean(dout, axis=0)",
+     r"^db .*N = 5 times too small: did you divide by the batch size N"),
+    ("5.1", "return dx.reshape(*self.original_x_shape)", "return dx", r"reshape it back"),
+    ("5.2", "return dout * (1.0 - self.out) * self.out", "return -dout * (1.0 - self.out) * self.out",
+     r"check the sign"),
+    ("5.2", "return dout * (1.0 - self.out) * self.out", "return (1.0 - self.out) * self.out",
+     r"local derivative out \* \(1 - out\) alone, not multiplied by dout"),
+    ("5.2", "return dout * (1.0 - self.out) * self.out", "return (dout * (1.0 - self.out) * self.out).T",
+     r"has shape \(4, 5\) but x has shape \(5, 4\): is it transposed\?"),
+    ("5.3", "return (self.y - self.t) / batch_size", "return (self.t - self.y) / batch_size",
+     r"check the sign"),
+    ("5.3", "return (self.y - self.t) / batch_size", "return self.y - self.t",
+     r"N = 5 times too large: did you forget to divide by the batch size N\?"),
+    ("5.3", "return (self.y - self.t) / batch_size", "return (self.y - self.t).T / batch_size",
+     r"has shape \(3, 5\) but x has shape \(5, 3\): is it transposed\?"),
+    ("5.4", 'spoiled = {"W1", "b1"}', 'spoiled = {"W2"}', r"not exactly the set of keys"),
+    ("5.4", "delta1 = (delta2 @ W2.T) * z1", "delta1 = (delta2 @ W2) * z1",
+     r"your W1 gradient differs from the numerical gradient"),
+    ("5.4", "delta2 = (y - t) / len(x)", "delta2 = y - t",
+     r"your W2 gradient .*N = 3 times too large: did you forget to divide by the batch size N\?"),
+    ("5.4", 'return {"W1": x.T @ delta1', 'return {"W1": delta1.T @ x',
+     r"your W1 gradient has shape \(10, 784\) but W1 has shape \(784, 10\): is it transposed\?"),
+])
+def test_the_lessons_test_cells_name_the_mistake(lesson, number, old, new, message):
+    with pytest.raises(AssertionError, match=message):
+        run_exercise(lesson, number, [(old, new)])
