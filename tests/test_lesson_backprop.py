@@ -242,14 +242,13 @@ def test_the_two_layer_gradient_on_mnist_right_and_wrong(mnist):
 
 # The lesson's own test cells, given a learner's answer: the right one passes, wrong ones are named.
 
-LESSON = Path(__file__).resolve().parent.parent / "notebooks" / "05_backpropagation.ipynb"
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
-@pytest.fixture(scope="module")
-def lesson():
-    """The lesson's code cells run in order in one namespace (without the setup cell's magics),
+def run_lesson(name):
+    """A lesson's code cells run in order in one namespace (without the setup cell's magics),
     and its exercises as {number: (solution source, test source)}."""
-    cells = nbformat.read(LESSON, as_version=4).cells
+    cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
     namespace = {}
     for cell in cells[2:]:
         if cell.cell_type == "code":
@@ -261,6 +260,11 @@ def lesson():
             exercises[grade_id[2:5].replace("-", ".")] = (cell.source, cells[i + 1].source)
     plt.close("all")
     return namespace, exercises
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    return run_lesson("05_backpropagation.ipynb")
 
 
 def run_exercise(lesson, number, replace=None):
@@ -311,3 +315,14 @@ def test_the_lesson_has_four_exercises_whose_right_answers_pass(lesson):
 def test_the_lessons_test_cells_name_the_mistake(lesson, number, old, new, message):
     with pytest.raises(AssertionError, match=message):
         run_exercise(lesson, number, [(old, new)])
+
+
+def test_lesson_4s_exercise_on_the_numerical_gradient_of_the_loss():
+    """Lesson 4's exercise 4.2 (it replaced a backprop exercise that moved to this lesson)."""
+    lesson4 = run_lesson("04_gradients.ipynb")
+    run_exercise(lesson4, "4.2")
+    copy = ("network.params[key])", "network.params[key].copy())")
+    with pytest.raises(AssertionError, match="all zeros: nudge the array in network.params itself"):
+        run_exercise(lesson4, "4.2", [copy])
+    with pytest.raises(AssertionError, match="check the sign"):
+        run_exercise(lesson4, "4.2", [("network.loss(x, t)", "-network.loss(x, t)")])
