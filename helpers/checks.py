@@ -75,15 +75,26 @@ def check_gradient(yours, expected, name, wrt, formula, batch_size=None, others=
             raise AssertionError(f"{name} is {description}, not the gradient with respect to "
                                  f"{wrt}: {formula}")
     if yours.shape != expected.shape:
-        guess = ": is it transposed?" if yours.ndim == 2 and yours.shape == expected.shape[::-1] else ""
         raise AssertionError(f"{name} has shape {yours.shape} but {wrt} has shape "
-                             f"{expected.shape}{guess} A gradient has the shape of what it is "
-                             f"the gradient of: {formula}")
+                             f"{expected.shape}{_shape_hint(yours, expected, batch_size)} A "
+                             f"gradient has the shape of what it is the gradient of: {formula}")
     try:
         check_array(yours, expected, name, "the numerical gradient", rtol=rtol, atol=atol)
     except AssertionError as error:
         raise AssertionError(f"{error}{_batch_hint(yours, expected, batch_size)}. "
                              f"{formula}") from None
+
+
+def _shape_hint(yours, expected, batch_size):
+    """Guess why a gradient has the wrong shape; always ends a sentence."""
+    if yours.ndim == 2 and yours.shape == expected.shape[::-1]:
+        return ": is it transposed?"
+    if yours.ndim == 0 and expected.ndim:
+        return ": did you sum over every axis, not only over the batch (axis=0)?"
+    if yours.ndim == 1 and expected.ndim == 1 and batch_size and yours.shape == (batch_size,):
+        return (f": one number per example (N = {batch_size}), summed over the wrong axis? "
+                "Summing over the batch is axis=0.")
+    return "."
 
 
 def _batch_hint(yours, expected, batch_size):
@@ -119,8 +130,15 @@ def check_affine_backward(layer_class, seed=0):
         x, W, b = rng.standard_normal(x_shape), rng.standard_normal((D, M)), rng.standard_normal(M)
         dout = rng.standard_normal((N, M))
         layer = layer_class(W, b)
-        layer.forward(x)
-        dx = layer.backward(dout)
+        layer.forward(x.copy())
+        try:                                # a copy, so an in-place answer is checked fairly
+            dx = layer.backward(dout.copy())
+        except ValueError as error:         # e.g. dout @ W: (N, M) @ (D, M) does not fit
+            raise AssertionError(
+                f"backward raised ValueError: {error}. The shapes of a product do not fit: "
+                f"x is (N, D) = {(N, D)}, W is (D, M) = {(D, M)} and dout is (N, M) = "
+                f"{(N, M)}, so dW = x.T @ dout is (D, N) @ (N, M) and dx = dout @ W.T is "
+                "(N, M) @ (M, D)") from None
         numerical_dW = _numerical_backward(lambda: layer_class(W, b).forward(x), W, dout)
         numerical_db = _numerical_backward(lambda: layer_class(W, b).forward(x), b, dout)
         numerical_dx = _numerical_backward(lambda: layer_class(W, b).forward(x), x, dout)
@@ -145,14 +163,17 @@ def check_sigmoid_backward(layer_class, seed=0):
     x, dout = 2 * rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
     layer = layer_class()
     out = np.array(layer.forward(x.copy()), dtype=float)
-    dx = layer.backward(dout)
+    dx = layer.backward(dout.copy())        # a copy: an in-place answer may change it
     numerical = _numerical_backward(lambda: layer_class().forward(x.copy()), x, dout)
+    twice = 1 / (1 + np.exp(-out))          # the sigmoid applied to its own output again
     check_gradient(dx, numerical, "dx (what backward returns)", "x",
                    "dx = dout * out * (1 - out), with out the sigmoid's output from forward", 5,
                    {"the local derivative out * (1 - out) alone, not multiplied by dout (chain "
                     "rule: multiply by dout)": out * (1 - out),
                     "dout * x * (1 - x), with the input x where the output out belongs":
-                    dout * x * (1 - x)})
+                    dout * x * (1 - x),
+                    "dout * s * (1 - s) with s = sigmoid(out): the sigmoid applied twice (out "
+                    "already is the sigmoid's output, use it as it is)": dout * twice * (1 - twice)})
 
 
 def check_relu_backward(layer_class, seed=0):
@@ -214,3 +235,83 @@ def check_two_layer_gradient(gradient_function, x, t, hidden_size=10, seed=0):
     for key in ("W2", "b2", "W1", "b1"):   # in the order backprop computes them
         check_gradient(yours[key], numerical[key], f"your {key} gradient", key,
                        TWO_LAYER_FORMULAS[key], len(x))
+
+
+def check_assembled_from_layers(gradient_function, x, t,
+                                names=("MyAffine", "MySigmoid", "MySoftmaxWithLoss")):
+    """check_two_layer_gradient for a gradient built from the notebook's layer classes.
+
+    While it runs, the course's layers (counted) stand in for the classes ``names`` that
+    gradient_function finds in its own globals: a mistake in the exercises that wrote those
+    classes does not count against this one, and a gradient got some other way is noticed.
+    """
+    from . import layers
+    namespace = gradient_function.__globals__
+    calls = dict.fromkeys(names, 0)
+
+    def counted(name, real):
+        def backward(self, *args, **kwargs):
+            calls[name] += 1
+            return real.backward(self, *args, **kwargs)
+        return type(name, (real,), {"backward": backward})
+
+    real = dict(zip(names, (layers.Affine, layers.Sigmoid, layers.SoftmaxWithLoss)))
+    saved = {name: namespace[name] for name in names if name in namespace}
+    namespace.update({name: counted(name, layer) for name, layer in real.items()})
+    try:
+        check_two_layer_gradient(gradient_function, x, t)
+    finally:
+        for name in names:
+            namespace.pop(name)
+        namespace.update(saved)
+    expected = dict(zip(names, (2, 1, 1)))
+    if calls != expected:
+        counts = ", ".join(f"{name}.backward {count} times" for name, count in calls.items())
+        raise AssertionError(
+            f"the gradient is right, but your function called {counts}; built from the layers it "
+            "calls each layer's backward once, in reverse: " + ", ".join(
+                f"{name}.backward {count} times" for name, count in expected.items())
+            + ". Assemble it from the layers as in section 5, not from the formulas")
+
+
+# Lesson 4, exercise 4.2 (it leads to this lesson): the gradient of a network's loss by central
+# differences, told apart from backprop, forward differences and every parameter's gradient.
+
+def check_numerical_loss_gradient(function, network, x, t, key):
+    """Check function(network, x, t, key) against central differences, counting loss calls."""
+    from .gradient import numerical_gradient
+    before = {name: value.copy() for name, value in network.params.items()}
+    calls = []
+    network.loss = lambda *args: calls.append(1) or type(network).loss(network, *args)
+    try:
+        yours = function(network, x, t, key)
+    finally:
+        del network.loss                    # the class's own method again
+    for name in before:
+        check_array(network.params[name], before[name], f"params['{name}'] after your function",
+                    "before it (put every entry back)")
+    if isinstance(yours, dict):
+        raise AssertionError(f"your function returned a dict with the keys {sorted(yours)}: "
+                             f"return only the gradient for params[{key!r}], one array")
+    size = network.params[key].size
+    if len(calls) != 2 * size:
+        if not calls:
+            why = ("never: network.gradient is backpropagation (lesson 5); here the gradient "
+                   "comes from nudging the parameters and calling network.loss")
+        elif len(calls) == size + 1:
+            why = ("once per entry plus once: forward differences, (f(x + h) - f(x)) / h; use "
+                   "central differences, (f(x + h) - f(x - h)) / (2 h)")
+        elif len(calls) > 2 * size:
+            why = (f"more often than that: nudge only params[{key!r}] (network.numerical_gradient "
+                   "computes the gradient of every parameter)")
+        else:
+            why = "a different number of times"
+        raise AssertionError(f"central differences call network.loss twice per entry of "
+                             f"params[{key!r}], 2 × {size} = {2 * size} times; your function "
+                             f"called it {len(calls)} times, {why}")
+    check_true(yours is None or np.any(np.asarray(yours) != 0), "your gradient is all zeros: "
+               "nudge the array in network.params itself, not a copy, since network.loss reads "
+               "the params from there")
+    expected = numerical_gradient(lambda _: network.loss(x, t), network.params[key])
+    check_array(yours, expected, f"your gradient of the loss for {key}",
+                "central differences (helpers.gradient.numerical_gradient)", rtol=1e-6, atol=1e-9)

@@ -317,12 +317,71 @@ def test_the_lessons_test_cells_name_the_mistake(lesson, number, old, new, messa
         run_exercise(lesson, number, [(old, new)])
 
 
-def test_lesson_4s_exercise_on_the_numerical_gradient_of_the_loss():
-    """Lesson 4's exercise 4.2 (it replaced a backprop exercise that moved to this lesson)."""
-    lesson4 = run_lesson("04_gradients.ipynb")
+@pytest.fixture(scope="module")
+def lesson4():
+    return run_lesson("04_gradients.ipynb")
+
+
+LOOP = """
+W = network.params[key]
+grad = np.zeros_like(W)
+for index in np.ndindex(W.shape):
+    original = W[index]
+    W[index] = original + {h}
+    f_plus = network.loss(x, t)
+    W[index] = original - {h}
+    f_minus = network.loss(x, t)
+    W[index] = original
+    grad[index] = (f_plus - f_minus) / (2 * {h})
+return grad"""
+FORWARD = """
+W = network.params[key]
+grad = np.zeros_like(W)
+for index in np.ndindex(W.shape):
+    f = network.loss(x, t)
+    W[index] += 1e-4
+    grad[index] = (network.loss(x, t) - f) / 1e-4
+    W[index] -= 1e-4
+return grad"""
+
+
+def answer_42(body):
+    """Exercise 4.2's solution cell with ``body`` as the function's body."""
+    indented = "\n".join("    " + line for line in body.strip("\n").splitlines())
+    return [("return central_difference_gradient(lambda _: network.loss(x, t), network.params[key])",
+             indented.strip())]
+
+
+@pytest.mark.parametrize("body", [
+    "from helpers.gradient import numerical_gradient as ng\n"
+    "return ng(lambda _: network.loss(x, t), network.params[key])",
+    LOOP.format(h=1e-4),
+    LOOP.format(h=1e-5),                    # another sensible h is central differences too
+])
+def test_lesson_4s_exercise_accepts_central_differences_written_any_way(lesson4, body):
     run_exercise(lesson4, "4.2")
-    copy = ("network.params[key])", "network.params[key].copy())")
-    with pytest.raises(AssertionError, match="all zeros: nudge the array in network.params itself"):
-        run_exercise(lesson4, "4.2", [copy])
-    with pytest.raises(AssertionError, match="check the sign"):
-        run_exercise(lesson4, "4.2", [("network.loss(x, t)", "-network.loss(x, t)")])
+    run_exercise(lesson4, "4.2", answer_42(body))
+
+
+@pytest.mark.parametrize("body, message", [
+    ("return central_difference_gradient(lambda _: network.loss(x, t), network.params[key].copy())",
+     "all zeros: nudge the array in network.params itself"),
+    ("return central_difference_gradient(lambda _: -network.loss(x, t), network.params[key])",
+     "check the sign"),
+    ("return network.gradient(x, t)[key]",
+     r"called it 0 times, never: network.gradient is backpropagation"),
+    ("return network.numerical_gradient(x, t)[key]",
+     r"called it 7970 times, more often than that: nudge only params\['W2'\]"),
+    ("return network.numerical_gradient(x, t)", "returned a dict with the keys"),
+    ("W = network.params[key]\nf = network.loss(x, t)\n"
+     "return numerical_gradient(lambda _: 2 * (network.loss(x, t) - f), W)",
+     r"called it 101 times"),
+    (FORWARD.replace("    f = network.loss(x, t)\n", "").replace("grad = ", "f = network.loss(x, t)\ngrad = "),
+     r"called it 51 times, once per entry plus once: forward differences"),
+    # forward differences that call the loss twice per entry: the values give them away
+    (FORWARD, r"differs from central differences"),
+    (LOOP.format(h=1e-4).replace("    W[index] = original\n", ""), r"put every entry back"),
+])
+def test_lesson_4s_exercise_names_the_mistake(lesson4, body, message):
+    with pytest.raises(AssertionError, match=message):
+        run_exercise(lesson4, "4.2", answer_42(body))
