@@ -260,6 +260,10 @@ def check_assembled_from_layers(gradient_function, x, t,
     namespace.update({name: counted(name, layer) for name, layer in real.items()})
     try:
         check_two_layer_gradient(gradient_function, x, t)
+    except ValueError as error:             # shapes that do not fit: a layer out of turn
+        raise AssertionError(f"your function raised ValueError: {error}. Do the forward passes "
+                             "run in order and the backward passes in reverse, each layer "
+                             "getting what the one after it returned?") from None
     finally:
         for name in names:
             namespace.pop(name)

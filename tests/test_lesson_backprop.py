@@ -246,18 +246,27 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def run_lesson(name):
-    """A lesson's code cells run in order in one namespace (without the setup cell's magics),
-    and its exercises as {number: (solution source, test source)}."""
+    """A lesson's code cells without its exercises, run in order in one namespace (without the
+    setup cell's magics), and its exercises as {number: (solution source, [test sources])}.
+
+    Leaving the exercises out of the namespace makes sure that no test cell relies on another
+    exercise's solution or test cell: a learner may have skipped or botched them.
+    """
     cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
     namespace = {}
     for cell in cells[2:]:
-        if cell.cell_type == "code":
+        if cell.cell_type == "code" and "nbgrader" not in cell.metadata:
             exec(cell.source, namespace)
     exercises = {}
     for i, cell in enumerate(cells):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
         if cell.metadata.get("nbgrader", {}).get("solution"):
-            exercises[grade_id[2:5].replace("-", ".")] = (cell.source, cells[i + 1].source)
+            tests = []
+            for after in cells[i + 1:]:
+                if not after.metadata.get("nbgrader", {}).get("grade"):
+                    break
+                tests.append(after.source)
+            exercises[grade_id[2:5].replace("-", ".")] = (cell.source, tests)
     plt.close("all")
     return namespace, exercises
 
@@ -267,22 +276,28 @@ def lesson():
     return run_lesson("05_backpropagation.ipynb")
 
 
-def run_exercise(lesson, number, replace=None):
-    """Run exercise ``number``'s test cell after its solution, edited by (old, new) pairs."""
-    namespace, exercises = lesson
-    solution, test = exercises[number]
+def run_exercise(lesson, number, replace=None, tests=None, before=(), namespace=None):
+    """Run exercise ``number``'s test cells (all, or those numbered ``tests``) after its solution,
+    edited by (old, new) pairs; first the solutions of the exercises ``before`` (unedited)."""
+    base, exercises = lesson
+    solution, test_cells = exercises[number]
     for old, new in replace or ():
         assert old in solution, old
         solution = solution.replace(old, new)
-    namespace = dict(namespace)
+    namespace = dict(base, **(namespace or {}))
+    for earlier in before:
+        exec(exercises[earlier][0], namespace)
     exec(solution, namespace)
-    exec(test, namespace)
+    for i, test in enumerate(test_cells):
+        if tests is None or i in tests:
+            exec(test, namespace)
 
 
 def test_the_lesson_has_four_exercises_whose_right_answers_pass(lesson):
     assert sorted(lesson[1]) == ["5.1", "5.2", "5.3", "5.4"]
+    assert [len(tests) for _, tests in lesson[1].values()] == [1, 1, 1, 3]
     for number in lesson[1]:
-        run_exercise(lesson, number)
+        run_exercise(lesson, number)         # alone: no other exercise's solution or test ran
 
 
 @pytest.mark.parametrize("number, old, new, message", [
@@ -315,6 +330,111 @@ def test_the_lesson_has_four_exercises_whose_right_answers_pass(lesson):
 def test_the_lessons_test_cells_name_the_mistake(lesson, number, old, new, message):
     with pytest.raises(AssertionError, match=message):
         run_exercise(lesson, number, [(old, new)])
+
+
+SIGMOID_ANSWER = "return dout * (1.0 - self.out) * self.out"
+
+
+@pytest.mark.parametrize("number, old, new", [
+    ("5.2", SIGMOID_ANSWER, "dout *= self.out * (1 - self.out)\n        return dout"),
+    ("5.2", SIGMOID_ANSWER, "np.multiply(dout, self.out * (1 - self.out), out=dout)\n        return dout"),
+    ("5.1", "self.db = np.sum(dout, axis=0)", "self.db = dout.sum(axis=0)\n        dout *= 1.0"),
+    ("5.4", 'spoiled = {"W1", "b1"}', 'spoiled = ["b1", "W1"]'),
+])
+def test_the_lessons_test_cells_accept_right_answers_written_another_way(lesson, number, old, new):
+    """In-place answers among them: the checks give backward a copy of dout."""
+    run_exercise(lesson, number, [(old, new)])
+
+
+def test_in_place_backward_passes_pass_the_checks_themselves():
+    class SigmoidInPlace(Sigmoid):
+        def backward(self, dout):
+            dout *= self.out * (1 - self.out)
+            return dout
+
+    class AffineInPlace(Affine):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            dout *= 0                       # the caller's dout is the layer's to spoil
+            return dx
+
+    checks.check_sigmoid_backward(SigmoidInPlace)
+    checks.check_affine_backward(AffineInPlace)
+
+
+@pytest.mark.parametrize("number, old, new, message", [
+    ("5.1", "dx = dout @ self.W.T", "dx = dout @ self.W",
+     r"^backward raised ValueError: .*The shapes of a product do not fit: .*dx = dout @ W\.T"),
+    ("5.1", "self.db = np.sum(dout, axis=0)", "self.db = np.sum(dout, axis=1)",
+     r"^db .*has shape \(5,\) but b has shape \(3,\): one number per example \(N = 5\), "
+     r"summed over the wrong axis\? Summing over the batch is axis=0\. A gradient has"),
+    ("5.1", "self.db = np.sum(dout, axis=0)", "self.db = np.sum(dout)",
+     r"^db .*has shape \(\) but b has shape \(3,\): did you sum over every axis"),
+    ("5.2", SIGMOID_ANSWER, "s = 1 / (1 + np.exp(-self.out))\n        return dout * s * (1 - s)",
+     r"the sigmoid applied twice"),
+    ("5.4", 'spoiled = {"W1", "b1"}', 'spoiled = "W1, b1"',
+     r"spoiled is the string 'W1, b1'.*write a set of key names"),
+])
+def test_the_lessons_test_cells_name_more_mistakes(lesson, number, old, new, message):
+    with pytest.raises(AssertionError, match=message):
+        run_exercise(lesson, number, [(old, new)])
+
+
+def test_a_shape_mismatch_other_than_a_transpose_still_ends_its_sentence():
+    with pytest.raises(AssertionError, match=r"has shape \(2, 3\) but W has shape \(4, 5\)\. A "):
+        checks.check_gradient(np.zeros((2, 3)), np.zeros((4, 5)), "dW", "W", "dW = x.T @ dout")
+
+
+ASSEMBLED = ("dout = last.backward(1)\n    for layer in reversed(layers):\n"
+             "        dout = layer.backward(dout)\n"
+             '    return {"W1": first.dW, "b1": first.db, "W2": second.dW, "b2": second.db}')
+
+
+@pytest.mark.parametrize("new, message", [
+    ("return fixed_gradient(params, x, t)",
+     r"the gradient is right, but your function called MyAffine\.backward 0 times"),
+    ("last.backward(1)\n    return fixed_gradient(params, x, t)",
+     r"called MyAffine\.backward 0 times, MySigmoid\.backward 0 times, "
+     r"MySoftmaxWithLoss\.backward 1 times"),
+    (ASSEMBLED.replace("reversed(layers)", "layers"),
+     r"raised ValueError: .*backward passes in reverse"),
+    (ASSEMBLED.replace("dout = last.backward(1)", "dout = -last.backward(1)"),
+     r"your W2 gradient .*check the sign"),
+])
+def test_part_3_of_5_4_must_use_the_layers(lesson, new, message):
+    with pytest.raises(AssertionError, match=message):
+        run_exercise(lesson, "5.4", [(ASSEMBLED, new)], tests=[2])
+
+
+def test_the_parts_of_5_4_earn_their_points_independently(lesson):
+    wrong_spoiled = [('spoiled = {"W1", "b1"}', 'spoiled = {"W2"}')]
+    with pytest.raises(AssertionError, match="not exactly the set of keys"):
+        run_exercise(lesson, "5.4", wrong_spoiled, tests=[0])
+    run_exercise(lesson, "5.4", wrong_spoiled, tests=[1, 2])
+    wrong_fix = [("delta1 = (delta2 @ W2.T) * z1", "delta1 = (delta2 @ W2) * z1")]
+    with pytest.raises(AssertionError, match="your W1 gradient differs"):
+        run_exercise(lesson, "5.4", wrong_fix, tests=[1])
+    run_exercise(lesson, "5.4", wrong_fix, tests=[0, 2])
+
+
+def test_5_4_part_3_does_not_depend_on_the_layers_of_5_1_to_5_3(lesson):
+    """A wrong MyAffine (5.1) and a MySigmoid left as the stub do not cost 5.4's points."""
+    class WrongAffine(Affine):
+        def backward(self, dout):
+            return -super().backward(dout)
+
+    class Stub:
+        def backward(self, dout):
+            raise NotImplementedError()
+
+    run_exercise(lesson, "5.4", namespace={"MyAffine": WrongAffine, "MySigmoid": Stub})
+
+
+def test_each_test_cell_makes_its_own_data(lesson):
+    """The test cells of 5.2 and 5.3 pass although 5.1 was never solved or tested."""
+    assert "x_check" not in lesson[0] and "check_array" not in lesson[0]
+    run_exercise(lesson, "5.2")
+    run_exercise(lesson, "5.3")
 
 
 @pytest.fixture(scope="module")
@@ -359,8 +479,8 @@ def answer_42(body):
     LOOP.format(h=1e-5),                    # another sensible h is central differences too
 ])
 def test_lesson_4s_exercise_accepts_central_differences_written_any_way(lesson4, body):
-    run_exercise(lesson4, "4.2")
-    run_exercise(lesson4, "4.2", answer_42(body))
+    run_exercise(lesson4, "4.2", before=["4.1"])
+    run_exercise(lesson4, "4.2", answer_42(body), before=["4.1"])
 
 
 @pytest.mark.parametrize("body, message", [
@@ -384,4 +504,4 @@ def test_lesson_4s_exercise_accepts_central_differences_written_any_way(lesson4,
 ])
 def test_lesson_4s_exercise_names_the_mistake(lesson4, body, message):
     with pytest.raises(AssertionError, match=message):
-        run_exercise(lesson4, "4.2", answer_42(body))
+        run_exercise(lesson4, "4.2", answer_42(body), before=["4.1"])
