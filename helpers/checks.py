@@ -216,3 +216,270 @@ def check_untrained_loss(untrained_loss, n_classes, measured):
                    + mistake)
     raise AssertionError(f"you expect {yours:.4g} for {n_classes} classes, but an untrained "
                          f"network measures {measured:.4g}: what probability does each class get?")
+
+
+# Lesson 5: a learner's backward passes against numerical gradients, with the usual mistakes
+# named (wrong sign, a forgotten / N, a transposed matrix, the gradient of the wrong thing).
+
+def check_gradient(yours, expected, name, wrt, formula, batch_size=None, others=None,
+                   rtol=1e-5, atol=1e-7):
+    """check_array for a gradient: also names a transposed shape, a factor N and a mix-up.
+
+    wrt: what it is the gradient of ("W"); formula: the right rule, shown with every hint.
+    others: {description: array} of gradients it is easily confused with.
+    """
+    if yours is None:
+        raise AssertionError(f"{name} is None: did backward forget to compute or `return` it? "
+                             f"{formula}")
+    yours, expected = np.asarray(yours, dtype=float), np.asarray(expected, dtype=float)
+    for description, other in (others or {}).items():
+        other = np.asarray(other)
+        if (yours.shape == other.shape and np.allclose(yours, other, rtol=rtol, atol=atol)
+                and not (other.shape == expected.shape and np.allclose(other, expected))):
+            raise AssertionError(f"{name} is {description}, not the gradient with respect to "
+                                 f"{wrt}: {formula}")
+    if yours.shape != expected.shape:
+        raise AssertionError(f"{name} has shape {yours.shape} but {wrt} has shape "
+                             f"{expected.shape}{_shape_hint(yours, expected, batch_size)} A "
+                             f"gradient has the shape of what it is the gradient of: {formula}")
+    try:
+        check_array(yours, expected, name, "the numerical gradient", rtol=rtol, atol=atol)
+    except AssertionError as error:
+        raise AssertionError(f"{error}{_batch_hint(yours, expected, batch_size)}. "
+                             f"{formula}") from None
+
+
+def _shape_hint(yours, expected, batch_size):
+    """Guess why a gradient has the wrong shape; always ends a sentence."""
+    if yours.ndim == 2 and yours.shape == expected.shape[::-1]:
+        return ": is it transposed?"
+    if yours.ndim == 0 and expected.ndim:
+        return ": did you sum over every axis, not only over the batch (axis=0)?"
+    if yours.ndim == 1 and expected.ndim == 1 and batch_size and yours.shape == (batch_size,):
+        return (f": one number per example (N = {batch_size}), summed over the wrong axis? "
+                "Summing over the batch is axis=0.")
+    return "."
+
+
+def _batch_hint(yours, expected, batch_size):
+    """Name a factor of exactly N or 1/N: the batch size, forgotten or divided by twice."""
+    nonzero = np.abs(expected) > 1e-12
+    if not batch_size or batch_size == 1 or not nonzero.any():
+        return ""
+    ratios = yours[nonzero] / expected[nonzero]
+    if np.allclose(ratios, batch_size, rtol=1e-3):
+        return (f" (N = {batch_size} times too large: did you forget to divide by the batch "
+                "size N?)")
+    if np.allclose(ratios, 1 / batch_size, rtol=1e-3):
+        return (f" (N = {batch_size} times too small: did you divide by the batch size N where "
+                "nothing should be divided, or twice?)")
+    return ""
+
+
+def _numerical_backward(forward, array, dout):
+    """Numerical gradient of sum(forward() * dout) with respect to ``array`` (nudged in place).
+
+    That sum is a stand-in loss whose gradient with respect to the layer's output is exactly
+    dout, so its gradient with respect to the input or a weight is what backward must return.
+    """
+    from .gradient import numerical_gradient
+    return numerical_gradient(lambda _: float(np.sum(forward() * dout)), array)
+
+
+def check_affine_backward(layer_class, seed=0):
+    """Check ``layer_class(W, b)``'s backward (dx returned, dW and db kept) in float64."""
+    rng = np.random.default_rng(seed)
+    N, D, M = 5, 4, 3                       # all different, so a mix-up shows in the shapes
+    for x_shape in ((N, D), (N, 2, 2)):     # rows, then "images" that forward flattens
+        x, W, b = rng.standard_normal(x_shape), rng.standard_normal((D, M)), rng.standard_normal(M)
+        dout = rng.standard_normal((N, M))
+        layer = layer_class(W, b)
+        layer.forward(x.copy())
+        try:                                # a copy, so an in-place answer is checked fairly
+            dx = layer.backward(dout.copy())
+        except ValueError as error:         # e.g. dout @ W: (N, M) @ (D, M) does not fit
+            raise AssertionError(
+                f"backward raised ValueError: {error}. The shapes of a product do not fit: "
+                f"x is (N, D) = {(N, D)}, W is (D, M) = {(D, M)} and dout is (N, M) = "
+                f"{(N, M)}, so dW = x.T @ dout is (D, N) @ (N, M) and dx = dout @ W.T is "
+                "(N, M) @ (M, D)") from None
+        numerical_dW = _numerical_backward(lambda: layer_class(W, b).forward(x), W, dout)
+        numerical_db = _numerical_backward(lambda: layer_class(W, b).forward(x), b, dout)
+        numerical_dx = _numerical_backward(lambda: layer_class(W, b).forward(x), x, dout)
+        flat_x = x.reshape(N, -1)
+        check_gradient(layer.dW, numerical_dW, "dW (self.dW after backward)", "W",
+                       "dW = x.T @ dout, shape (D, M) like W", N,
+                       {"the gradient with respect to x": numerical_dx})
+        check_gradient(layer.db, numerical_db, "db (self.db after backward)", "b",
+                       "db = dout.sum(axis=0): b is added to every row, so its gradient "
+                       "sums over the batch", N)
+        if dx is not None and np.shape(dx) == (N, D) and x.ndim > 2:
+            raise AssertionError(f"dx has shape {np.shape(dx)} but x has shape {x.shape}: "
+                                 "reshape it back, dx.reshape(*self.original_x_shape)")
+        check_gradient(dx, numerical_dx, "dx (what backward returns)", "x",
+                       "dx = dout @ W.T, shape (N, D) like x", N,
+                       {"dW": numerical_dW, "x.T @ dout": flat_x.T @ dout})
+
+
+def check_sigmoid_backward(layer_class, seed=0):
+    """Check ``layer_class()``'s backward(dout) against numerical gradients in float64."""
+    rng = np.random.default_rng(seed)
+    x, dout = 2 * rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
+    layer = layer_class()
+    out = np.array(layer.forward(x.copy()), dtype=float)
+    dx = layer.backward(dout.copy())        # a copy: an in-place answer may change it
+    numerical = _numerical_backward(lambda: layer_class().forward(x.copy()), x, dout)
+    twice = 1 / (1 + np.exp(-out))          # the sigmoid applied to its own output again
+    check_gradient(dx, numerical, "dx (what backward returns)", "x",
+                   "dx = dout * out * (1 - out), with out the sigmoid's output from forward", 5,
+                   {"the local derivative out * (1 - out) alone, not multiplied by dout (chain "
+                    "rule: multiply by dout)": out * (1 - out),
+                    "dout * x * (1 - x), with the input x where the output out belongs":
+                    dout * x * (1 - x),
+                    "dout * s * (1 - s) with s = sigmoid(out): the sigmoid applied twice (out "
+                    "already is the sigmoid's output, use it as it is)": dout * twice * (1 - twice)})
+
+
+def check_relu_backward(layer_class, seed=0):
+    """Check ``layer_class()``'s backward(dout), away from the kink at 0, in float64."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((5, 4))
+    x += 0.2 * np.sign(x)                   # |x| >= 0.2: central differences never cross 0
+    dout = rng.standard_normal((5, 4))
+    layer = layer_class()
+    layer.forward(x.copy())
+    dx = layer.backward(dout.copy())
+    numerical = _numerical_backward(lambda: layer_class().forward(x.copy()), x, dout)
+    check_gradient(dx, numerical, "dx (what backward returns)", "x",
+                   "dx = dout where x > 0 and 0 where x <= 0 (dout[self.mask] = 0)", 5,
+                   {"dout unchanged (nothing zeroed where x <= 0)": dout,
+                    "dout where x <= 0 and 0 elsewhere: the mask is inverted": dout * (x <= 0)})
+
+
+def check_softmax_with_loss_backward(layer_class, seed=0):
+    """Check ``layer_class()``: forward(x, t) returns the mean loss, backward() its gradient."""
+    from .functions import softmax
+    rng = np.random.default_rng(seed)
+    N, C = 5, 3
+    x, t = rng.standard_normal((N, C)), np.eye(C)[rng.integers(0, C, N)]
+    layer = layer_class()
+    layer.forward(x.copy(), t)
+    dx = layer.backward()
+    numerical = _numerical_backward(lambda: layer_class().forward(x.copy(), t), x, np.ones(()))
+    y = softmax(x)
+    check_gradient(dx, numerical, "dx (what backward returns)", "x",
+                   "dx = (y - t) / N, with N = len(t) the batch size", N,
+                   {"y / N: the softmax output without subtracting t": y / N,
+                    "y: the softmax output without subtracting t (and not divided by N)": y})
+
+
+TWO_LAYER_FORMULAS = {
+    "W2": "dW2 = z1.T @ delta2, with delta2 = (y - t) / N",
+    "b2": "db2 = delta2.sum(axis=0)",
+    "W1": "dW1 = x.T @ delta1, with delta1 = (delta2 @ W2.T) * z1 * (1 - z1)",
+    "b1": "db1 = delta1.sum(axis=0), with delta1 = (delta2 @ W2.T) * z1 * (1 - z1)",
+}
+
+
+def check_two_layer_gradient(gradient_function, x, t, hidden_size=10, seed=0):
+    """Check gradient_function(params, x, t) -> {'W1', 'b1', 'W2', 'b2'} for a sigmoid network.
+
+    The reference is TwoLayerNet's numerical gradient in float64 on the same params.
+    """
+    from .two_layer_net import TwoLayerNet
+    x, t = np.asarray(x, dtype=np.float64), np.asarray(t)
+    network = TwoLayerNet(x.shape[1], hidden_size, t.shape[1], weight_init_std=0.1,
+                          activation="sigmoid", seed=seed, dtype=np.float64)
+    params = {key: value.copy() for key, value in network.params.items()}
+    yours = gradient_function(params, x.copy(), t.copy())
+    if not isinstance(yours, dict) or sorted(yours) != sorted(network.params):
+        raise AssertionError("your function should return a dict with the keys 'W1', 'b1', "
+                             f"'W2', 'b2', like network.params; it returned {yours!r:.80}")
+    numerical = network.numerical_gradient(x, t)
+    for key in ("W2", "b2", "W1", "b1"):   # in the order backprop computes them
+        check_gradient(yours[key], numerical[key], f"your {key} gradient", key,
+                       TWO_LAYER_FORMULAS[key], len(x))
+
+
+def check_assembled_from_layers(gradient_function, x, t,
+                                names=("MyAffine", "MySigmoid", "MySoftmaxWithLoss")):
+    """check_two_layer_gradient for a gradient built from the notebook's layer classes.
+
+    While it runs, the course's layers (counted) stand in for the classes ``names`` that
+    gradient_function finds in its own globals: a mistake in the exercises that wrote those
+    classes does not count against this one, and a gradient got some other way is noticed.
+    """
+    from . import layers
+    namespace = gradient_function.__globals__
+    calls = dict.fromkeys(names, 0)
+
+    def counted(name, real):
+        def backward(self, *args, **kwargs):
+            calls[name] += 1
+            return real.backward(self, *args, **kwargs)
+        return type(name, (real,), {"backward": backward})
+
+    real = dict(zip(names, (layers.Affine, layers.Sigmoid, layers.SoftmaxWithLoss)))
+    saved = {name: namespace[name] for name in names if name in namespace}
+    namespace.update({name: counted(name, layer) for name, layer in real.items()})
+    try:
+        check_two_layer_gradient(gradient_function, x, t)
+    except ValueError as error:             # shapes that do not fit: a layer out of turn
+        raise AssertionError(f"your function raised ValueError: {error}. Do the forward passes "
+                             "run in order and the backward passes in reverse, each layer "
+                             "getting what the one after it returned?") from None
+    finally:
+        for name in names:
+            namespace.pop(name)
+        namespace.update(saved)
+    expected = dict(zip(names, (2, 1, 1)))
+    if calls != expected:
+        counts = ", ".join(f"{name}.backward {count} times" for name, count in calls.items())
+        raise AssertionError(
+            f"the gradient is right, but your function called {counts}; built from the layers it "
+            "calls each layer's backward once, in reverse: " + ", ".join(
+                f"{name}.backward {count} times" for name, count in expected.items())
+            + ". Assemble it from the layers as in section 5, not from the formulas")
+
+
+# Lesson 4, exercise 4.2 (it leads to this lesson): the gradient of a network's loss by central
+# differences, told apart from backprop, forward differences and every parameter's gradient.
+
+def check_numerical_loss_gradient(function, network, x, t, key):
+    """Check function(network, x, t, key) against central differences, counting loss calls."""
+    from .gradient import numerical_gradient
+    before = {name: value.copy() for name, value in network.params.items()}
+    calls = []
+    network.loss = lambda *args: calls.append(1) or type(network).loss(network, *args)
+    try:
+        yours = function(network, x, t, key)
+    finally:
+        del network.loss                    # the class's own method again
+    for name in before:
+        check_array(network.params[name], before[name], f"params['{name}'] after your function",
+                    "before it (put every entry back)")
+    if isinstance(yours, dict):
+        raise AssertionError(f"your function returned a dict with the keys {sorted(yours)}: "
+                             f"return only the gradient for params[{key!r}], one array")
+    size = network.params[key].size
+    if len(calls) != 2 * size:
+        if not calls:
+            why = ("never: network.gradient is backpropagation (lesson 5); here the gradient "
+                   "comes from nudging the parameters and calling network.loss")
+        elif len(calls) == size + 1:
+            why = ("once per entry plus once: forward differences, (f(x + h) - f(x)) / h; use "
+                   "central differences, (f(x + h) - f(x - h)) / (2 h)")
+        elif len(calls) > 2 * size:
+            why = (f"more often than that: nudge only params[{key!r}] (network.numerical_gradient "
+                   "computes the gradient of every parameter)")
+        else:
+            why = "a different number of times"
+        raise AssertionError(f"central differences call network.loss twice per entry of "
+                             f"params[{key!r}], 2 × {size} = {2 * size} times; your function "
+                             f"called it {len(calls)} times, {why}")
+    check_true(yours is None or np.any(np.asarray(yours) != 0), "your gradient is all zeros: "
+               "nudge the array in network.params itself, not a copy, since network.loss reads "
+               "the params from there")
+    expected = numerical_gradient(lambda _: network.loss(x, t), network.params[key])
+    check_array(yours, expected, f"your gradient of the loss for {key}",
+                "central differences (helpers.gradient.numerical_gradient)", rtol=1e-6, atol=1e-9)
