@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .files import atomic_write, remove_stale_leftovers
+from .settings import whole_number
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = COURSE_ROOT / "data"
@@ -108,6 +109,24 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, *, dataset="mn
 
     return ((shaped(arrays["train_images"]), labels(arrays["train_labels"])),
             (shaped(arrays["test_images"]), labels(arrays["test_labels"])))
+
+
+def split_validation(x, t, validation_size=10000):
+    """Split training data into ``(x_train, t_train), (x_val, t_val)``: the last
+    ``validation_size`` rows become validation data (検証データ).
+
+    Settings such as the learning rate or the batch size are chosen by validation accuracy,
+    never by test accuracy: settings tuned on the test data fit the test data, and its
+    accuracy no longer says how the network does on digits it has not seen (the book, 6.5.1).
+    The test data is measured once, at the end. The parts are views of ``x`` and ``t``,
+    so a memory-mapped data set is not copied.
+    """
+    if len(x) != len(t):
+        raise ValueError(f"x has {len(x)} rows but t has {len(t)}: pass images and labels "
+                         "of the same examples")
+    validation_size = whole_number(validation_size, "validation_size", maximum=len(x) - 1)
+    cut = len(x) - validation_size
+    return (x[:cut], t[:cut]), (x[cut:], t[cut:])
 
 
 def _load_parts(spec, cache, data_dir, download, normalize, shared):
