@@ -1,4 +1,4 @@
-"""What lesson 1 says about MNIST's digits, and the validation split it makes, on the shipped data."""
+"""What lesson 1 says about MNIST's digits, and the validation split it makes, on the real data."""
 import numpy as np
 import pytest
 

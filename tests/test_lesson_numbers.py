@@ -88,8 +88,9 @@ def uncomputed(path):
 
 
 def test_the_extraction_keeps_figures_and_skips_references():
-    markdown = ("## 3. Ten\n1. first\nSee lesson 7, lessons 6 to 8, exercise 2.1 and §4.2.5, section 6.5.1 (2016): `x[100]`,\n"
-                "$e^{-1} = 0.368$, [4. Gradients](04_gradients.ipynb). It is 11.2 % of 10,000 and 16.7.")
+    markdown = ("## 3. Ten\n1. first\nSee lesson 7, lessons 6 to 8, exercise 2.1 and §4.2.5, "
+                "section 6.5.1 (2016): `x[100]`,\n$e^{-1} = 0.368$, [4. Gradients](04_gradients.ipynb). "
+                "It is 11.2 % of 10,000 and 16.7.")
     assert [text for text, *_ in prose_numbers(markdown)] == ["11.2 %", "10,000", "16.7"]
 
 
