@@ -1,0 +1,89 @@
+"""What lesson 4 teaches about numerical gradients, checked on the real MNIST we ship.
+
+- In float64, central differences and backprop agree closely: that is the gradient check.
+- In float32, central differences with the book's h = 1e-4 are badly wrong on W1: the loss is
+  stored in steps larger than the change a nudge of W1 makes.
+- The step h with the smallest error is near ε^(1/3), for float64 and float32 alike.
+
+The numerical gradient is computed here with helpers.gradient.numerical_gradient on each
+network's own ``loss``, so the dtype of the arithmetic is the network's, whatever
+TwoLayerNet.numerical_gradient does.
+"""
+import numpy as np
+import pytest
+
+from helpers.gradient import numerical_gradient, relative_error
+from helpers.two_layer_net import TwoLayerNet
+
+KEYS = ("W1", "b1", "W2", "b2")
+
+
+def central_differences(network, x, t, h=1e-4):
+    """The numerical gradient of network.loss(x, t), computed in the network's dtype."""
+    return {key: numerical_gradient(lambda _: network.loss(x, t), network.params[key], h=h)
+            for key in KEYS}
+
+
+def twin_networks(hidden=10, seed=0, **options):
+    """A float64 network and a float32 copy holding the same weights, rounded."""
+    network64 = TwoLayerNet(784, hidden, 10, seed=seed, dtype=np.float64, **options)
+    network32 = TwoLayerNet(784, hidden, 10, seed=seed, **options)
+    for key in KEYS:
+        network32.params[key] = network64.params[key].astype(np.float32)
+    return network64, network32
+
+
+@pytest.mark.parametrize("activation, weight_init_std", [
+    ("sigmoid", 0.01), ("relu", 0.01), ("sigmoid", 0.1), ("relu", 0.1)])
+def test_float64_central_differences_agree_with_backprop(mnist, activation, weight_init_std):
+    (x_train, t_train), _ = mnist
+    x, t = x_train[:10], t_train[:10]
+    network = TwoLayerNet(784, 10, 10, weight_init_std=weight_init_std, activation=activation,
+                          seed=1, dtype=np.float64)
+    numerical = central_differences(network, x, t)
+    backprop = network.gradient(x, t)
+    for key in KEYS:
+        assert numerical[key].dtype == np.float64
+        assert relative_error(backprop[key], numerical[key]) < 1e-6, key
+    # and the check can fail: a backprop W1 off by 1% is caught
+    assert relative_error(1.01 * backprop["W1"], numerical["W1"]) > 1e-3
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_float32_central_differences_are_badly_wrong_on_W1(mnist, seed):
+    (x_train, t_train), _ = mnist
+    x, t = x_train[:10], t_train[:10]
+    network64, network32 = twin_networks(seed=seed)            # the default initialisation
+    reference = network64.gradient(x, t)
+    float32_numerical = central_differences(network32, x, t, h=1e-4)
+    float64_numerical = central_differences(network64, x, t, h=1e-4)
+
+    assert relative_error(float32_numerical["W1"], reference["W1"]) > 1e-2
+    # the same weights and h in float64 are fine, so the failure is float32's rounding ...
+    assert relative_error(float64_numerical["W1"], reference["W1"]) < 1e-6
+    # ... of the loss, not of backprop: float32 backprop agrees with float64 backprop
+    assert max(relative_error(g, reference[key])
+               for key, g in network32.gradient(x, t).items()) < 1e-5
+    # why: a ±h nudge of W1 moves the loss by less than the float32 loss's rounding step
+    change = 2 * 1e-4 * np.sqrt(np.mean(reference["W1"] ** 2))
+    assert change < np.spacing(np.float32(network32.loss(x, t)))
+
+
+def cube(x):
+    return x * x * x
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_best_h_is_near_the_cube_root_of_epsilon(dtype):
+    """Central differences of x³ at 1 (derivative 3) over h from 1e-12 to 1."""
+    h = np.logspace(-12, 0, 61).astype(dtype)
+    x = dtype(1.0)
+    error = np.abs(((cube(x + h) - cube(x - h)) / (2 * h)).astype(np.float64) - 3.0)
+    best = float(h[np.argmin(error)])
+    eps = float(np.finfo(dtype).eps)
+    assert abs(np.log10(best / eps ** (1 / 3))) < np.log10(30), (best, eps ** (1 / 3))
+    # the error really has a V shape: both ends are far worse than the best
+    assert error[0] > 100 * error.min() and error[-1] > 100 * error.min()
+    # truncation to the right of the best: exactly h² (up to rounding) for x³
+    right = h > 30 * best
+    assert np.allclose(error[right], h[right].astype(np.float64) ** 2, rtol=0.05)
