@@ -14,7 +14,7 @@ def numerical_gradient(f, x, h=1e-4):
 
     Precision needs float64 on both sides: in float32, x + h is stored only roughly (the
     step actually taken is what we divide by), and an ``f`` that computes in float32 rounds
-    its result to about 7 digits, an error that dividing by 2h magnifies to around 1e-4.
+    its result to about 7 digits, an error that dividing by the tiny 2h magnifies.
     TwoLayerNet.numerical_gradient therefore works on a float64 copy of the network.
     """
     x_dtype = getattr(x, "dtype", None)

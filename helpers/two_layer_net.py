@@ -99,7 +99,8 @@ class TwoLayerNet:
         """Gradients of the loss by central differences: slow, simple, and a check on backprop.
 
         Always computed in float64, on a float64 copy of the network: in float32 the loss's
-        own rounding, divided by the tiny 2h, would give errors near 1e-4.
+        own rounding, divided by the tiny 2h, would put errors of 1e-3 and more (relative)
+        into the very check it is meant for.
         """
         precise = self.astype(np.float64)
         x = precise._check_x(x)
