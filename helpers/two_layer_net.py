@@ -1,10 +1,18 @@
-"""The two-layer network of the book: input -> Affine -> activation -> Affine -> softmax."""
+"""The two-layer network of the book: input -> Affine -> activation -> Affine -> softmax.
+
+Replaces the book's ch05/two_layer_net.py (and, with activation="sigmoid", chapter 4's
+network). helpers.ch04 and helpers.ch05 give each chapter's defaults under the book's name.
+"""
+import copy
 import math
+from collections import OrderedDict
 
 import numpy as np
 
 from . import gradient
+from .functions import checked_answers
 from .layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
+from .settings import positive_number, whole_number
 
 ACTIVATIONS = {"sigmoid": Sigmoid, "relu": Relu}
 
@@ -14,28 +22,40 @@ class TwoLayerNet:
 
     params: 'W1', 'b1' (input -> hidden) and 'W2', 'b2' (hidden -> output), NumPy arrays
     that ``network.params[key] -= learning_rate * grad[key]`` updates directly.
-    activation: "sigmoid" (the book's chapter 4) or "relu" (chapter 5).
-    seed: makes the random initial weights reproducible.
-    dtype: float32 (fast) by default; float64 for precise gradient checks.
+    layers: the book's ordered dict 'Affine1', 'Relu1' (or 'Sigmoid1'), 'Affine2', and
+    lastLayer, a SoftmaxWithLoss: built once and kept, so after gradient() each layer
+    shows what it computed (network.layers['Affine1'].dW). They compute with the arrays in
+    params, whether updated in place or replaced (params[key] = ...).
+    activation: "sigmoid" (the book's chapter 4, and the default) or "relu" (chapter 5).
+    seed: makes the random initial weights reproducible; without it they come from NumPy's
+    global generator, so np.random.seed(0) beforehand does the same, as in the book.
+    dtype: float32 (fast) by default; float64 to compute as the book does.
     """
 
     def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01,
                  activation="sigmoid", seed=None, dtype=np.float32):
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, not {activation!r}")
-        for name, size in (("input_size", input_size), ("hidden_size", hidden_size),
-                           ("output_size", output_size)):
-            if int(size) != size or size < 1:
-                raise ValueError(f"{name} must be a positive whole number, not {size!r}")
+        sizes = [whole_number(size, name) for name, size in (
+            ("input_size", input_size), ("hidden_size", hidden_size), ("output_size", output_size))]
+        weight_init_std = positive_number(weight_init_std, "weight_init_std")
+        if np.dtype(dtype) not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be np.float32 or np.float64, not {dtype!r}")
         self.activation = activation
         self.dtype = np.dtype(dtype)
-        rng = np.random.default_rng(seed)
-        self.params = {
-            "W1": (weight_init_std * rng.standard_normal((input_size, hidden_size))).astype(self.dtype),
-            "b1": np.zeros(hidden_size, dtype=self.dtype),
-            "W2": (weight_init_std * rng.standard_normal((hidden_size, output_size))).astype(self.dtype),
-            "b2": np.zeros(output_size, dtype=self.dtype),
-        }
+        normal = np.random.standard_normal if seed is None else np.random.default_rng(seed).standard_normal
+        W1, W2 = (weight_init_std * normal(shape) for shape in (sizes[:2], sizes[1:]))
+        self.params = {"W1": W1.astype(self.dtype), "b1": np.zeros(sizes[1], dtype=self.dtype),
+                       "W2": W2.astype(self.dtype), "b2": np.zeros(sizes[2], dtype=self.dtype)}
+        self._build_layers()
+
+    def _build_layers(self):
+        # Affine1's input is the data, whose gradient nothing needs (input_grad=False).
+        p, activation = self.params, ACTIVATIONS[self.activation]
+        self.layers = OrderedDict([("Affine1", Affine(p["W1"], p["b1"], input_grad=False)),
+                                   (activation.__name__ + "1", activation()),
+                                   ("Affine2", Affine(p["W2"], p["b2"]))])
+        self.lastLayer = SoftmaxWithLoss()
 
     @property
     def input_size(self):
@@ -45,44 +65,47 @@ class TwoLayerNet:
     def output_size(self):
         return self.params["W2"].shape[1]
 
-    def _layers(self):
-        # Built from params on every call, so replacing an array in params also takes effect.
-        p = self.params
-        return [Affine(p["W1"], p["b1"], input_grad=False), ACTIVATIONS[self.activation](), Affine(p["W2"], p["b2"])]
+    def predict(self, x):
+        """Scores for each class (before softmax), one row per example."""
+        return self._scores(self._check_x(x))
 
-    def _forward(self, layers, x):
-        for layer in layers:
+    def _scores(self, x):
+        first, second = self.layers["Affine1"], self.layers["Affine2"]
+        first.W, first.b, second.W, second.b = (self.params[k] for k in ("W1", "b1", "W2", "b2"))
+        for layer in self.layers.values():
             x = layer.forward(x)
         return x
 
-    def predict(self, x):
-        """Scores for each class (before softmax), one row per example."""
-        x = self._check_x(x)
-        return self._forward(self._layers(), x)
-
     def loss(self, x, t):
         """Cross-entropy loss of the predictions for x against the answers t."""
-        x, t = self._check_x(x), self._check_t(x, t)
-        return SoftmaxWithLoss().forward(self._forward(self._layers(), x), t)
+        x = self._check_x(x)
+        return self.lastLayer.forward(self._scores(x), self._check_t(x, t))
 
     def accuracy(self, x, t, chunk_size=10_000):
         """Fraction of examples whose highest score is the right class (t: labels or one-hot).
 
         Works through x in chunks so that evaluating 60,000 images needs little memory.
         """
-        x, t = self._check_x(x), self._check_t(x, t)
+        x = self._check_x(x)
+        t = checked_answers(self._check_t(x, t), len(x), self.output_size)
         labels = t.argmax(axis=1) if t.ndim == 2 else t
         correct = 0
         for start in range(0, len(x), chunk_size):
-            scores = self.predict(x[start:start + chunk_size])
+            scores = self._scores(x[start:start + chunk_size])
             correct += int(np.sum(scores.argmax(axis=1) == labels[start:start + chunk_size]))
         return correct / len(x)
 
     def numerical_gradient(self, x, t):
-        """Gradients of the loss by central differences: slow, simple, and a check on backprop."""
-        x, t = self._check_x(x), self._check_t(x, t)
-        return {key: gradient.numerical_gradient(lambda _: self.loss(x, t), value)
-                for key, value in self.params.items()}
+        """Gradients of the loss by central differences: slow, simple, and a check on backprop.
+
+        Always computed in float64, on a float64 copy of the network: in float32 the loss's
+        own rounding, divided by the tiny 2h, would put errors of 1e-3 and more (relative)
+        into the very check it is meant for.
+        """
+        precise = self.astype(np.float64)
+        x = precise._check_x(x)
+        return {key: gradient.numerical_gradient(lambda _: precise.loss(x, t), value)
+                for key, value in precise.params.items()}
 
     def gradient(self, x, t):
         """Gradients of the loss by backpropagation, as a dict with the keys of params."""
@@ -90,27 +113,34 @@ class TwoLayerNet:
 
     def loss_and_gradient(self, x, t):
         """(loss, gradients) from one forward and one backward pass."""
-        x, t = self._check_x(x), self._check_t(x, t)
-        layers = self._layers()
-        last = SoftmaxWithLoss()
-        loss = last.forward(self._forward(layers, x), t)
-        dout = last.backward()
-        for layer in reversed(layers):
+        loss = self.loss(x, t)
+        dout = self.lastLayer.backward(1.0)
+        for layer in reversed(self.layers.values()):
             dout = layer.backward(dout)
-        first, _, second = layers
+        first, second = self.layers["Affine1"], self.layers["Affine2"]
         return loss, {"W1": first.dW, "b1": first.db, "W2": second.dW, "b2": second.db}
+
+    def astype(self, dtype):
+        """A copy of the network with its parameters in ``dtype`` (its own layers, too)."""
+        other = copy.copy(self)
+        other.dtype = np.dtype(dtype)
+        other.params = {key: value.astype(dtype) for key, value in self.params.items()}
+        other._build_layers()
+        return other
 
     def _check_x(self, x):
         x = np.asarray(x)
-        width = math.prod(x.shape[1:]) if x.ndim >= 2 else None
-        if width != self.input_size:
+        if x.ndim < 2 or math.prod(x.shape[1:]) != self.input_size:
             raise ValueError(
                 f"expected a batch of inputs with {self.input_size} values each (one flattened "
                 f"image per row), got shape {x.shape}. Load with flatten=True, or use x[None] "
                 "for a single example.")
+        if len(x) == 0:
+            raise ValueError("the batch is empty: give at least one example, e.g. x_train[:100]")
         return x.astype(self.dtype, copy=False)
 
     def _check_t(self, x, t):
+        # Shapes only; the values are checked where they are used (helpers.functions.checked_answers).
         t = np.asarray(t)
         if t.ndim not in (1, 2) or (t.ndim == 2 and t.shape[1] != self.output_size):
             raise ValueError(f"answers must be labels, shape (N,), or one-hot rows, shape "

@@ -1,4 +1,5 @@
 """The network's parts and the two-layer network, checked against numerical gradients."""
+import re
 import warnings
 
 import numpy as np
@@ -47,6 +48,22 @@ def test_numerical_gradient_of_a_known_function_and_array_left_as_it_was():
     grad = numerical_gradient(lambda a: np.sum(a ** 2), x)
     np.testing.assert_allclose(grad, 2 * before, rtol=1e-6)
     np.testing.assert_array_equal(x, before)
+
+
+def test_numerical_gradient_divides_by_the_step_float32_can_take():
+    # Near 100, float32 holds 100 + 1e-4 only to within 4e-6, a few percent of the step.
+    x = np.array([1.5, -3.0, 100.0], dtype=np.float32)
+    grad = numerical_gradient(lambda a: np.sum(a.astype(np.float64) ** 2), x)
+    assert grad.dtype == np.float64
+    np.testing.assert_allclose(grad, 2 * x.astype(np.float64), rtol=1e-9)
+    np.testing.assert_array_equal(x, np.array([1.5, -3.0, 100.0], dtype=np.float32))
+
+
+def test_numerical_gradient_refuses_what_cannot_be_nudged():
+    with pytest.raises(ValueError, match=r"x must be an array of floats.*not int64"):
+        numerical_gradient(lambda a: np.sum(a ** 2), np.array([3, 4], dtype=np.int64))
+    with pytest.raises(ValueError, match=r"x must be an array of floats.*not list"):
+        numerical_gradient(lambda a: 0.0, [3.0, 4.0])
 
 
 def test_relative_error():
@@ -121,6 +138,25 @@ def test_backprop_matches_numerical_gradient_on_real_mnist(mnist, activation):
     assert max(errors.values()) < 1e-6, errors
 
 
+@pytest.mark.parametrize("activation", ["sigmoid", "relu"])
+def test_numerical_gradient_in_float64_checks_the_default_float32_network(mnist, activation):
+    (x_train, t_train), _ = mnist
+    network = TwoLayerNet(784, 10, 10, weight_init_std=0.1, activation=activation, seed=3)
+    before = {key: value.copy() for key, value in network.params.items()}
+    numerical = network.numerical_gradient(x_train[:3], t_train[:3])
+    assert all(value.dtype == np.float64 for value in numerical.values())
+    for key, value in network.params.items():  # the network itself is left as it was
+        assert value.dtype == np.float32
+        np.testing.assert_array_equal(value, before[key])
+    backprop = network.gradient(x_train[:3], t_train[:3])
+    errors = {key: relative_error(backprop[key], numerical[key]) for key in numerical}
+    assert max(errors.values()) < 1e-6, errors
+    # float32 all through, as before, was off by about 1e-3: the check could not tell.
+    float32_numerical = numerical_gradient(lambda _: network.loss(x_train[:3], t_train[:3]),
+                                           network.params["W2"])
+    assert relative_error(float32_numerical, numerical["W2"]) > 1e-5
+
+
 def test_params_updated_in_place_as_the_article_does(mnist):
     (x_train, t_train), _ = mnist
     network = TwoLayerNet(input_size=784, hidden_size=50, output_size=10, seed=0,
@@ -192,5 +228,81 @@ def test_bad_inputs_get_clear_errors(mnist):
         network.loss(x_train[:10], t_train[:10, :5])
     with pytest.raises(ValueError, match="activation must be one of"):
         TwoLayerNet(784, 50, 10, activation="tanh")
-    with pytest.raises(ValueError, match="hidden_size must be a positive whole number"):
+    with pytest.raises(ValueError, match="hidden_size must be a whole number at least 1, not 0"):
         TwoLayerNet(784, 0, 10)
+
+
+@pytest.mark.parametrize("size", [50.5, True, float("nan"), "50", None, -3])
+def test_sizes_that_are_not_whole_numbers_are_refused(size):
+    with pytest.raises(ValueError, match=f"hidden_size must be a whole number.*{re.escape(repr(size))}"):
+        TwoLayerNet(784, size, 10)
+
+
+def test_sizes_given_as_whole_floats_work(mnist):
+    (x_train, t_train), _ = mnist
+    network = TwoLayerNet(784.0, 50.0, 10.0, seed=0)
+    assert network.params["W1"].shape == (784, 50) and network.params["b2"].shape == (10,)
+    assert np.isfinite(network.loss(x_train[:5], t_train[:5]))
+
+
+def test_other_settings_are_checked():
+    with pytest.raises(ValueError, match="weight_init_std must be a positive finite number"):
+        TwoLayerNet(784, 50, 10, weight_init_std=float("nan"))
+    with pytest.raises(ValueError, match="dtype must be np.float32 or np.float64"):
+        TwoLayerNet(784, 50, 10, dtype=np.int64)
+
+
+ONE_HOT = np.eye(10, dtype=np.float32)
+
+
+@pytest.mark.parametrize("answers, message", [
+    (np.array([3, -1, 4]), r"label -1 at position 1 is not a class: labels are class numbers 0 to 9"),
+    (np.array([3, 10, 4]), r"label 10 at position 1 is not a class"),
+    (np.array([3.0, 1.5, 4.0]), r"labels must be whole numbers.*got 1.5"),
+    (np.array([3.0, np.nan, 4.0]), r"labels must be whole numbers.*got nan"),
+    (np.array([True, False, True]), r"labels must be whole numbers.*bool"),
+    (np.array(["3", "1", "4"]), r"labels must be whole numbers.*'3'"),
+    (ONE_HOT[[3, 1, 4]] * [[1], [0], [1]], r"one-hot row 1 is \[0.0, 0.0.*a 1 for the right class"),
+    (ONE_HOT[[3, 1, 4]] * 2, r"one-hot row 0 is"),
+    (ONE_HOT[[3, 1, 4]] * [[1], [np.nan], [1]], r"one-hot row 1 is \[nan"),
+    (ONE_HOT[[3, 1, 4]] - ONE_HOT[[5, 5, 5]] + ONE_HOT[[3, 1, 4]], r"one-hot row 0 is"),
+])
+def test_bad_answers_get_clear_errors_everywhere(mnist, answers, message):
+    (x_train, _), _ = mnist
+    network = TwoLayerNet(784, 20, 10, seed=0)
+    x = x_train[:3]
+    for use in (network.loss, network.gradient, network.loss_and_gradient, network.accuracy,
+                network.numerical_gradient,
+                lambda x, t: SoftmaxWithLoss().forward(network.predict(x), t),
+                lambda x, t: cross_entropy_error(softmax(network.predict(x)), t)):
+        with pytest.raises(ValueError, match=message):
+            use(x, answers)
+
+
+def test_whole_float_labels_are_taken_as_labels(mnist, mnist_labels):
+    (x_train, _), _ = mnist
+    labels = mnist_labels[0][1][:50]
+    network = TwoLayerNet(784, 20, 10, seed=0)
+    assert network.loss(x_train[:50], labels.astype(np.float64)) == network.loss(x_train[:50], labels)
+    assert network.accuracy(x_train[:50], labels.astype(np.float32)) == network.accuracy(x_train[:50], labels)
+
+
+def test_empty_batches_get_clear_errors(mnist):
+    (x_train, t_train), _ = mnist
+    network = TwoLayerNet(784, 20, 10, seed=0)
+    for use in (network.loss, network.gradient, network.accuracy, network.numerical_gradient):
+        with pytest.raises(ValueError, match="the batch is empty: give at least one example"):
+            use(x_train[:0], t_train[:0])
+    with pytest.raises(ValueError, match="the batch is empty"):
+        network.predict(x_train[:0])
+    with pytest.raises(ValueError, match="the batch is empty"):
+        cross_entropy_error(np.zeros((0, 10)), np.zeros(0, dtype=int))
+    with pytest.raises(ValueError, match="the batch is empty"):
+        SoftmaxWithLoss().forward(np.zeros((0, 10)), np.zeros(0, dtype=int))
+
+
+def test_cross_entropy_of_scores_instead_of_probabilities_is_refused(mnist):
+    (x_train, t_train), _ = mnist
+    scores = TwoLayerNet(784, 20, 10, seed=0).predict(x_train[:5])
+    with pytest.raises(ValueError, match=r"not probabilities: pass softmax\(scores\)"):
+        cross_entropy_error(scores, t_train[:5])
