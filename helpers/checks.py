@@ -449,12 +449,14 @@ def check_numerical_loss_gradient(function, network, x, t, key):
     """Check function(network, x, t, key) against central differences, counting loss calls."""
     from .gradient import numerical_gradient
     before = {name: value.copy() for name, value in network.params.items()}
-    calls = []
+    calls, backprops = [], []
     network.loss = lambda *args: calls.append(1) or type(network).loss(network, *args)
+    network.loss_and_gradient = (lambda *args: backprops.append(1)
+                                 or type(network).loss_and_gradient(network, *args))
     try:
         yours = function(network, x, t, key)
     finally:
-        del network.loss                    # the class's own method again
+        del network.loss, network.loss_and_gradient  # the class's own methods again
     for name in before:
         check_array(network.params[name], before[name], f"params['{name}'] after your function",
                     "before it (put every entry back)")
@@ -462,6 +464,10 @@ def check_numerical_loss_gradient(function, network, x, t, key):
         raise AssertionError(f"your function returned a dict with the keys {sorted(yours)}: "
                              f"return only the gradient for params[{key!r}], one array")
     size = network.params[key].size
+    if backprops:
+        raise AssertionError("your function called network.gradient, which is backpropagation "
+                             "(lesson 5); here the gradient comes from nudging the parameters and "
+                             "calling network.loss")
     if len(calls) != 2 * size:
         if not calls:
             why = ("never: network.gradient is backpropagation (lesson 5); here the gradient "
