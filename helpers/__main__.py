@@ -5,6 +5,7 @@ import sys
 import matplotlib
 
 from . import data
+from .blas import STEP_THREADS, limit_threads
 from .train import SAMPLING, TrainingDiverged, train
 from .two_layer_net import ACTIVATIONS, TwoLayerNet
 
@@ -33,6 +34,7 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@limit_threads(STEP_THREADS)  # the whole run: see helpers/blas.py
 def main(argv=None):
     args = parse_args(argv)
     matplotlib.use("Agg")  # no window: the figure goes to a file

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from . import gradient
+from .blas import EVAL_THREADS, STEP_THREADS, limit_threads
 from .layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 
 ACTIVATIONS = {"sigmoid": Sigmoid, "relu": Relu}
@@ -55,16 +56,19 @@ class TwoLayerNet:
             x = layer.forward(x)
         return x
 
+    @limit_threads(STEP_THREADS)
     def predict(self, x):
         """Scores for each class (before softmax), one row per example."""
         x = self._check_x(x)
         return self._forward(self._layers(), x)
 
+    @limit_threads(STEP_THREADS)
     def loss(self, x, t):
         """Cross-entropy loss of the predictions for x against the answers t."""
         x, t = self._check_x(x), self._check_t(x, t)
         return SoftmaxWithLoss().forward(self._forward(self._layers(), x), t)
 
+    @limit_threads(EVAL_THREADS)  # large products: a second thread pays off
     def accuracy(self, x, t, chunk_size=10_000):
         """Fraction of examples whose highest score is the right class (t: labels or one-hot).
 
@@ -72,9 +76,9 @@ class TwoLayerNet:
         """
         x, t = self._check_x(x), self._check_t(x, t)
         labels = t.argmax(axis=1) if t.ndim == 2 else t
-        correct = 0
+        correct, layers = 0, self._layers()
         for start in range(0, len(x), chunk_size):
-            scores = self.predict(x[start:start + chunk_size])
+            scores = self._forward(layers, x[start:start + chunk_size])
             correct += int(np.sum(scores.argmax(axis=1) == labels[start:start + chunk_size]))
         return correct / len(x)
 
@@ -88,6 +92,7 @@ class TwoLayerNet:
         """Gradients of the loss by backpropagation, as a dict with the keys of params."""
         return self.loss_and_gradient(x, t)[1]
 
+    @limit_threads(STEP_THREADS)
     def loss_and_gradient(self, x, t):
         """(loss, gradients) from one forward and one backward pass."""
         x, t = self._check_x(x), self._check_t(x, t)
