@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from ipykernel.kernelspec import get_kernel_dict
 from nbclient import NotebookClient
 
 REPOSITORY = "nn-from-scratch/course"  # GitHub owner/name that the badges and links point to
@@ -47,6 +48,9 @@ def refresh(path):
             # A stored widget view shows as an error until the cell runs again: drop it.
             cell.outputs = [out for out in cell.outputs if WIDGET not in out.get("data", {})]
     nb.metadata.pop("widgets", None)  # widget state: random model ids
+    # The kernel as ipykernel names it, or JupyterLab marks the notebook modified on opening.
+    nb.metadata["kernelspec"] = {"display_name": get_kernel_dict()["display_name"],
+                                 "language": "python", "name": "python3"}
     text = nbformat.writes(nb)
     with atomic_write(path) as f:
         f.write((text if text.endswith("\n") else text + "\n").encode("utf-8"))
