@@ -19,8 +19,8 @@ the course runs as before, with BLAS's own thread count.
 """
 import math
 import os
+import functools
 import threading
-from contextlib import contextmanager
 
 try:
     from threadpoolctl import ThreadpoolController
@@ -75,26 +75,51 @@ def available_cpus():
 EVAL_THREADS = min(MAX_EVAL_THREADS, available_cpus())
 
 
-@contextmanager
-def limit_threads(threads):
+class limit_threads:
     """Let BLAS use at most ``threads`` threads inside the block, as before after it.
 
-    Cheap inside a block with the same limit (a training loop's steps), so it can wrap
+    ``with limit_threads(1): ...`` or, on a function, ``@limit_threads(1)``. Costs next to
+    nothing inside a block with the same limit (a training loop's steps), so it can wrap
     every call of the network's methods.
     """
-    global _controller
-    if ThreadpoolController is None or getattr(_current, "threads", None) == threads:
-        yield
-        return
-    if _controller is None:  # made on first use, when NumPy's BLAS is loaded
-        _controller = ThreadpoolController()
-    outer = getattr(_current, "threads", None)
-    with _controller.limit(limits=threads, user_api="blas"):
-        _current.threads = threads
-        try:
-            yield
-        finally:
+
+    def __init__(self, threads):
+        self.threads = threads
+
+    def __enter__(self):
+        global _controller
+        outer = getattr(_current, "threads", None)
+        if ThreadpoolController is None or outer == self.threads:
+            _stack().append(None)
+            return self
+        if _controller is None:  # made on first use, when NumPy's BLAS is loaded
+            _controller = ThreadpoolController()
+        limit = _controller.limit(limits=self.threads, user_api="blas")
+        _stack().append((limit, outer))
+        _current.threads = self.threads
+        return self
+
+    def __exit__(self, *exc):
+        entered = _stack().pop()
+        if entered is not None:
+            limit, outer = entered
             _current.threads = outer
+            limit.restore_original_limits()
+        return False
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def limited(*args, **kwargs):
+            if getattr(_current, "threads", None) == self.threads:  # already: skip the work
+                return function(*args, **kwargs)
+            with self:
+                return function(*args, **kwargs)
+        return limited
+
+
+def _stack():
+    """What each open limit_threads block of this thread has to undo, innermost last."""
+    return _current.__dict__.setdefault("stack", [])
 
 
 def blas_threads():
