@@ -3,6 +3,7 @@
     python benchmarks/train_speed.py                  # 3 rounds, a table, results/latest.json
     python benchmarks/train_speed.py --quick          # 1 round of 2,000 iterations
     python benchmarks/train_speed.py --torch-python /path/to/python   # add a PyTorch reference
+    python benchmarks/train_speed.py --no-busy        # skip the busy-machine scenario
 
 The runs, each the article's 10,000 updates of batch 100 at learning rate 0.1:
 - relu, sigmoid: the course's network and loop (helpers.train, as `python -m helpers` runs it).
@@ -11,15 +12,23 @@ The runs, each the article's 10,000 updates of batch 100 at learning rate 0.1:
   second forward pass, and accuracy measured on all 60,000 images at once.
 - pytorch: the same network, sampling and updates in PyTorch, if this interpreter or the one
   given by --torch-python can import torch (a reference only; the course does not need it).
+- relu-blas-default: the course's ReLU run with OpenBLAS's own thread count (one per core it
+  sees) instead of the course's limit (helpers/blas.py): what the limit is worth.
+
+The busy-machine scenario then starts two busy loops (bounded in time, stopped at the end),
+as other programs on a shared machine or the neighbours of a Binder pod would be, runs every
+run once more, and reports each run's busy/idle ratio of training time (against its best
+idle round).
 
 Every run is a fresh process, so its peak memory is its own, and the rounds interleave the
 runs, so that a slow minute on a shared machine slows all of them alike. The table shows
-each run's best round (the least disturbed one) and its median. The speed goal, 3.5 s of
-training, was set on a machine where the book style took about 10 s and PyTorch about 4.8 s;
-the ratios to those two runs, measured here in the same session, carry over from one machine
-to another far better than seconds do.
+each run's best round (the least disturbed one) and its median. The goals are ratios, to
+runs measured in the same session, since those carry over from one machine to another far
+better than seconds do: the course's training plus accuracy measurement in at most 0.25 of
+the book's time and 0.5 of PyTorch's, and at most 2.5 times its idle time on a busy machine.
 """
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -36,10 +45,12 @@ sys.path.insert(0, str(ROOT))
 from helpers.functions import cross_entropy_error, softmax  # noqa: E402
 
 ITERS, BATCH, HIDDEN, LEARNING_RATE = 10000, 100, 50, 0.1
-GOALS = {"train_seconds": 3.5, "peak_rss_mb": 350, "relu_test_acc": 0.97, "sigmoid_test_acc": 0.94}
-# Where the goal was set: the book style took about 10 s there, PyTorch about 4.8 s.
-GOAL_MACHINE_SECONDS = {"book-style": 10.0, "pytorch": 4.8}
-RUNS = ("relu", "sigmoid", "book-style", "pytorch")
+GOALS = {"peak_rss_mb": 350, "relu_test_acc": 0.97, "sigmoid_test_acc": 0.94,
+         "busy_over_idle": 2.5}
+# The course's training plus accuracy measurement, as a share of the same for these runs.
+TIME_GOALS = {"book-style": 0.25, "pytorch": 0.5}
+RUNS = ("relu", "sigmoid", "book-style", "relu-blas-default", "pytorch")
+BUSY_LOOPS = 2
 
 
 def matmul_gflops(n=2048, repeats=5):
@@ -74,9 +85,14 @@ def child(name, iters):
     start = time.perf_counter()
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, one_hot_label=True)
     load_seconds = time.perf_counter() - start
+    if name == "relu-blas-default":  # the course's run without its BLAS thread limit
+        import helpers.blas
+        helpers.blas.ThreadpoolController = None
+        name = "relu"
     run = {"relu": course, "sigmoid": course, "book-style": book_style, "pytorch": pytorch}[name]
     result = run(name, x_train, t_train, x_test, t_test, iters)
-    result.update(name=name, iters=iters, load_seconds=load_seconds,
+    from helpers.blas import blas_threads
+    result.update(name=name, iters=iters, blas_threads_after=blas_threads(), load_seconds=load_seconds,
                   peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(result))
 
@@ -212,6 +228,21 @@ def run_child(name, iters, python):
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
+@contextlib.contextmanager
+def busy_loops(count=BUSY_LOOPS, seconds=900):
+    """``count`` other programs that keep a core busy each, for at most ``seconds``."""
+    loop = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass"
+    loops = [subprocess.Popen([sys.executable, "-c", loop]) for _ in range(count)]
+    try:
+        time.sleep(0.5)
+        yield
+    finally:
+        for process in loops:
+            process.terminate()
+        for process in loops:
+            process.wait()
+
+
 def torch_python(requested):
     """The interpreter to run PyTorch with, or None if this one cannot import torch."""
     python = requested or sys.executable
@@ -235,7 +266,7 @@ def summarize(name, rounds, iters):
                 gflops=work / (best["train_seconds"] + best["eval_seconds"]) / 1e9)
 
 
-def report(results, rate, iters):
+def report(results, rate, iters, busy=None):
     print(f"large float32 matrix product on this machine: {rate:.0f} GFLOP/s "
           f"({os.cpu_count()} cores); {results['relu']['rounds']} round(s) of {iters} iterations\n")
     print(f"{'run':<11} {'train s':>8} {'median':>7} {'eval s':>7} {'s/1000 it':>9} "
@@ -247,20 +278,29 @@ def report(results, rate, iters):
               f"{r['gflops'] / rate:7.1%}")
     relu = results["relu"]
     print(f"\nsecond load of MNIST (cache warm, new process): {relu['load_seconds'] * 1000:.1f} ms")
+    total = {name: r["train_seconds"] + r["eval_seconds"] for name, r in results.items()}
     ratios = {}
-    for reference in ("book-style", "pytorch"):
+    for reference in TIME_GOALS:
         if reference in results:
-            ratio = relu["train_seconds"] / results[reference]["train_seconds"]
-            goal = GOALS["train_seconds"] / GOAL_MACHINE_SECONDS[reference]
-            ratios[reference] = (ratio, goal)
-            print(f"ReLU training against {reference}: {ratio:.2f} of its time (the goal "
-                  f"means {goal:.2f}); memory {relu['peak_rss_mb'] / results[reference]['peak_rss_mb']:.2f}")
+            ratios[reference] = total["relu"] / total[reference]
+            print(f"ReLU training + accuracy against {reference}: {ratios[reference]:.2f} of its "
+                  f"time (goal {TIME_GOALS[reference]}); training alone "
+                  f"{relu['train_seconds'] / results[reference]['train_seconds']:.2f}; memory "
+                  f"{relu['peak_rss_mb'] / results[reference]['peak_rss_mb']:.2f}")
+    if busy:
+        print(f"\nbusy machine ({BUSY_LOOPS} busy loops on {os.cpu_count()} cores), one round:")
+        print(f"{'run':<18} {'idle train s':>12} {'busy train s':>12} {'busy/idle':>9} "
+              f"{'busy eval s':>11}")
+        for name, r in busy.items():
+            print(f"{name:<18} {results[name]['train_seconds']:12.2f} {r['train_seconds']:12.2f} "
+                  f"{r['busy_over_idle']:9.2f} {r['eval_seconds']:11.2f}")
     if iters != ITERS:
         return None
-    checks = [("ReLU training <= 3.5 s on this machine", relu["train_seconds"] <= GOALS["train_seconds"])]
-    checks += [(f"ReLU training <= {goal:.2f} x {reference} (3.5 s where it took "
-                f"{GOAL_MACHINE_SECONDS[reference]:g} s)", ratio <= goal)
-               for reference, (ratio, goal) in ratios.items()]
+    checks = [(f"ReLU training + accuracy <= {goal} x {reference}'s", ratios[reference] <= goal)
+              for reference, goal in TIME_GOALS.items() if reference in ratios]
+    checks += [(f"{name} training busy/idle <= {GOALS['busy_over_idle']}",
+                busy[name]["busy_over_idle"] <= GOALS["busy_over_idle"])
+               for name in ("relu", "sigmoid") if name in busy]
     checks += [
         ("peak RSS <= 350 MB", max(results[n]["peak_rss_mb"] for n in ("relu", "sigmoid"))
          <= GOALS["peak_rss_mb"]),
@@ -279,6 +319,7 @@ def main():
     parser.add_argument("--iters", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=None, help="how often to repeat every run (3)")
     parser.add_argument("--torch-python", help="a Python that can import torch, for the reference run")
+    parser.add_argument("--no-busy", action="store_true", help="skip the busy-machine scenario")
     parser.add_argument("--child", choices=RUNS, help=argparse.SUPPRESS)
     parser.add_argument("--output", default=ROOT / "benchmarks" / "results" / "latest.json")
     args = parser.parse_args()
@@ -287,7 +328,7 @@ def main():
         return child(args.child, iters)
 
     rounds = args.rounds or (1 if args.quick else 3)
-    pythons = {name: sys.executable for name in RUNS[:3]}
+    pythons = {name: sys.executable for name in RUNS[:4]}
     torch = torch_python(args.torch_python)
     if torch:
         pythons["pytorch"] = torch
@@ -299,12 +340,20 @@ def main():
         for name, python in pythons.items():
             runs[name].append(run_child(name, iters, python))
     results = {name: summarize(name, rounds_of_run, iters) for name, rounds_of_run in runs.items()}
-    goals = report(results, rate, iters)
+    busy = {}
+    if not args.no_busy:
+        with busy_loops():
+            for name, python in pythons.items():
+                busy[name] = run_child(name, iters, python)
+        for name, r in busy.items():
+            r["busy_over_idle"] = r["train_seconds"] / results[name]["train_seconds"]
+    goals = report(results, rate, iters, busy)
 
     from helpers.files import atomic_write
     with atomic_write(args.output) as f:
         f.write(json.dumps(dict(matmul_gflops=rate, iters=iters, rounds=rounds, goals=goals,
-                                runs=results), indent=2).encode())
+                                runs=results, busy_loops=BUSY_LOOPS if busy else 0, busy=busy,
+                                load_average=os.getloadavg()), indent=2).encode())
     print(f"\nwritten to {args.output}")
 
 

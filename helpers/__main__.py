@@ -8,6 +8,7 @@ from pathlib import Path
 import matplotlib
 
 from . import data
+from .blas import STEP_THREADS, limit_threads
 from .settings import positive_number, whole_number
 from .train import SAMPLING, TrainingDiverged, train
 from .two_layer_net import ACTIVATIONS, TwoLayerNet
@@ -116,6 +117,7 @@ def check_output(args):
     return None
 
 
+@limit_threads(STEP_THREADS)  # the whole run: see helpers/blas.py
 def main(argv=None):
     args = parse_args(argv)
     matplotlib.use("Agg")  # no window: the figure goes to a file

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
+from .blas import STEP_THREADS, limit_threads
 from .settings import positive_number, whole_number
 
 SAMPLING = ("random", "shuffle")
@@ -41,6 +42,7 @@ class History:
         return self.train_seconds + self.eval_seconds
 
 
+@limit_threads(STEP_THREADS)  # small products: threads only wait for each other
 def train(network, x_train, t_train, x_test=None, t_test=None, *, iters_num=10000,
           batch_size=100, learning_rate=0.1, sampling="random", seed=None,
           progress=True, verbose=False, callback=None, eval_every=None, eval_train_size=None):

@@ -10,6 +10,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import gradient
+from .blas import EVAL_THREADS, STEP_THREADS, limit_threads
 from .functions import checked_answers
 from .layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 from .settings import positive_number, whole_number
@@ -65,6 +66,7 @@ class TwoLayerNet:
     def output_size(self):
         return self.params["W2"].shape[1]
 
+    @limit_threads(STEP_THREADS)
     def predict(self, x):
         """Scores for each class (before softmax), one row per example."""
         return self._scores(self._check_x(x))
@@ -76,11 +78,13 @@ class TwoLayerNet:
             x = layer.forward(x)
         return x
 
+    @limit_threads(STEP_THREADS)
     def loss(self, x, t):
         """Cross-entropy loss of the predictions for x against the answers t."""
         x = self._check_x(x)
         return self.lastLayer.forward(self._scores(x), self._check_t(x, t))
 
+    @limit_threads(EVAL_THREADS)  # large products: a second thread pays off
     def accuracy(self, x, t, chunk_size=10_000):
         """Fraction of examples whose highest score is the right class (t: labels or one-hot).
 
@@ -111,6 +115,7 @@ class TwoLayerNet:
         """Gradients of the loss by backpropagation, as a dict with the keys of params."""
         return self.loss_and_gradient(x, t)[1]
 
+    @limit_threads(STEP_THREADS)
     def loss_and_gradient(self, x, t):
         """(loss, gradients) from one forward and one backward pass."""
         loss = self.loss(x, t)

@@ -4,7 +4,8 @@
     TrainingDashboard()          # as the last line of a cell
 
 Works with ipywidgets 7 (Colab) and 8 (JupyterLab 4). The curves are drawn with matplotlib
-into an Image widget, redrawn a few times a second while a run trains.
+into an Image widget, redrawn while a run trains, but never for more than about a sixth of
+its time. The dashboard keeps the last MAX_RUNS runs, so the plot stays readable and quick.
 """
 import io
 import time
@@ -15,12 +16,22 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .data import load_mnist
+from .settings import positive_number, whole_number
 from .train import TrainingDiverged, train
 from .two_layer_net import TwoLayerNet
 
 EVAL_TRAIN_SIZE = 5_000  # train accuracy on a fixed subset keeps the curves quick
 EVAL_POINTS = 15  # accuracy measurements per run
-REDRAW_SECONDS = 0.3
+REDRAW_SECONDS = 0.3  # at most this often,
+REDRAW_GAP = 5  # and at least this many draws' time apart, so drawing takes ~1/6 of a run
+MAX_RUNS = 8  # runs kept on the plot; the oldest goes first
+LOSS_POINTS = 200  # points per loss curve, however many updates the run made
+# A click that reaches the kernel this soon after a run ended was made while it ran (the
+# kernel reads it only then): a double-click, not a wish for a second run.
+CLICK_AFTER_RUN_SECONDS = 0.5
+# The learning rates the slider offers: the values the lesson asks for, 1-2-3-5 per decade.
+LEARNING_RATES = (0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5,
+                  1.0, 2.0, 3.0, 5.0, 10.0)
 
 
 @dataclass
@@ -30,6 +41,8 @@ class Run:
     settings: dict
     history: object
     diverged: str = ""
+    color: str = "C0"  # the same color on every redraw, whichever runs are kept
+    loss_curve: tuple = None  # (epochs, smoothed loss) once the run has finished
 
     @property
     def label(self):
@@ -48,9 +61,9 @@ class TrainingDashboard:
         self.current = None  # the run in progress, if any
         style = {"description_width": "110px"}
         layout = widgets.Layout(width="420px")
-        self.learning_rate = widgets.FloatLogSlider(
-            value=0.1, base=10, min=-3, max=1, step=0.1, description="learning rate",
-            readout_format=".3g", style=style, layout=layout)
+        self.learning_rate = widgets.SelectionSlider(
+            options=[(f"{rate:g}", rate) for rate in LEARNING_RATES], value=0.1,
+            description="learning rate", style=style, layout=layout)
         self.batch_size = widgets.IntSlider(value=100, min=1, max=1000, description="batch size",
                                             style=style, layout=layout)
         self.hidden_size = widgets.IntSlider(value=50, min=5, max=200, step=5,
@@ -67,12 +80,16 @@ class TrainingDashboard:
                                             style=style, layout=layout)
         self.status = widgets.HTML(value="Choose the settings and press <b>Train</b>.")
         self.plot = widgets.Image(format="png")
-        self.figure = Figure(figsize=(11, 3.8))
+        # The legend goes below the plots, where it hides no curve, in a readable size.
+        self.figure = Figure(figsize=(11, 5.4))
         self.loss_ax, self.acc_ax = self.figure.subplots(1, 2)
-        self.figure.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.9, wspace=0.18)
+        self.figure.subplots_adjust(left=0.06, right=0.98, bottom=0.38, top=0.93, wspace=0.18)
+        self.draw_seconds = 0.0  # how long the last redraw took
+        self._run_ended = -float("inf")  # time.perf_counter() when the last run ended
+        self._runs_started = 0
         # Anything a click prints or raises is shown here, not lost in the browser's log.
         self.log = widgets.Output()
-        self.train_button.on_click(lambda _: self._in_log(self.train))
+        self.train_button.on_click(lambda _: self._in_log(self._train_clicked))
         self.clear_button.on_click(lambda _: self._in_log(self.clear))
         self.widget = widgets.VBox([
             widgets.HBox([widgets.VBox([self.learning_rate, self.batch_size, self.hidden_size,
@@ -86,6 +103,13 @@ class TrainingDashboard:
         self.log.clear_output()
         with self.log:
             action()
+
+    def _train_clicked(self):
+        """Train, unless the click came while a run was in progress: then ignore it."""
+        if self.current is not None or (
+                time.perf_counter() - self._run_ended < CLICK_AFTER_RUN_SECONDS):
+            return None
+        return self.train()
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -109,16 +133,21 @@ class TrainingDashboard:
             raise ValueError(f"unknown settings {sorted(unknown)}; the dashboard has {sorted(s)}")
         s.update(settings)
         (x_train, t_train), (x_test, t_test) = self.data
+        s = _checked(s, len(x_train))
         iters = max(1, round(s["epochs"] * len(x_train) / s["batch_size"]))
         network = TwoLayerNet(784, s["hidden_size"], 10, activation=s["activation"], seed=s["seed"])
-        self.current = Run(s, None)
+        color = f"C{self._runs_started % 10}"
+        self._runs_started += 1
+        self.current = Run(s, None, color=color)
         self.progress.max, self.progress.value = iters, 0
         self.train_button.disabled = True
         last_draw = [time.perf_counter()]
 
         def show_progress(i, history):
             self.current.history = history
-            if time.perf_counter() - last_draw[0] >= REDRAW_SECONDS:
+            # Drawing takes time from training: wait REDRAW_GAP draws' time between draws.
+            if time.perf_counter() - last_draw[0] >= max(REDRAW_SECONDS,
+                                                         REDRAW_GAP * self.draw_seconds):
                 self.progress.value = i + 1
                 self.status.value = (f"iteration {i + 1:,} of {iters:,}: loss "
                                      f"{history.train_loss_list[-1]:.3f}")
@@ -131,7 +160,7 @@ class TrainingDashboard:
                             seed=s["seed"], progress=False, callback=show_progress,
                             eval_every=max(1, iters // EVAL_POINTS),
                             eval_train_size=EVAL_TRAIN_SIZE)
-            run = Run(s, history)
+            run = Run(s, history, color=color)
             accuracy = history.test_acc_list[-1]
             self.status.value = (f"Finished {iters:,} iterations at learning rate "
                                  f"{s['learning_rate']:.3g} in {history.total_seconds:.1f} s: "
@@ -141,14 +170,20 @@ class TrainingDashboard:
                                       "large learning rate can silence its neurons for good; a "
                                       "small one may just need more epochs.")
         except TrainingDiverged as error:
-            run = Run(s, error.history, diverged=str(error))
+            run = Run(s, error.history, diverged=str(error), color=color)
             self.status.value = f"<b style='color:#c00'>Diverged.</b> {error}"
         finally:
             self.train_button.disabled = False
             self.current = None
         self.progress.value = len(run.history.train_loss_list)
+        run.loss_curve = _loss_curve(run.history)  # a finished run's curve never changes
         self.runs.append(run)
+        if len(self.runs) > MAX_RUNS:
+            del self.runs[:-MAX_RUNS]
+            self.status.value += (f" (The plot keeps the last {MAX_RUNS} runs; the oldest "
+                                  "was removed.)")
         self.draw()
+        self._run_ended = time.perf_counter()
         return run
 
     def clear(self):
@@ -159,32 +194,64 @@ class TrainingDashboard:
 
     def draw(self):
         """Redraw both plots, every kept run and the one in progress, into the Image widget."""
+        start = time.perf_counter()
         loss_ax, acc_ax = self.loss_ax, self.acc_ax
         loss_ax.clear()
         acc_ax.clear()
+        for legend in self.figure.legends:
+            legend.remove()
         runs = self.runs + ([self.current] if self.current and self.current.history else [])
-        for k, run in enumerate(runs):
-            _plot_run(loss_ax, acc_ax, run, color=f"C{k % 10}")
-        loss_ax.set(xlabel="epochs", ylabel="loss (moving average)", ylim=(0, 3), title="loss")
+        for run in runs:
+            _plot_run(loss_ax, acc_ax, run)
+        loss_ax.set(xlabel="epochs", ylabel="loss (moving average)", ylim=(0, LOSS_TOP),
+                    title="loss (✕: diverged there)")
         acc_ax.set(xlabel="epochs", ylabel="accuracy", ylim=(0, 1),
                    title=f"test (solid) and train (dashed, first {EVAL_TRAIN_SIZE:,} images)")
-        if runs:
-            acc_ax.legend(loc="lower right", fontsize=7)
+        if runs:  # below the plots, so that it hides no curve however many runs there are
+            handles, labels = acc_ax.get_legend_handles_labels()
+            self.figure.legend(handles, labels, loc="upper center", ncol=2, fontsize=10,
+                               bbox_to_anchor=(0.5, 0.25), frameon=False)
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png", dpi=80)
         self.plot.value = buffer.getvalue()
+        self.draw_seconds = time.perf_counter() - start
 
 
-def _plot_run(loss_ax, acc_ax, run, color):
-    history = run.history
+LOSS_TOP = 3  # the loss plot's upper limit; the first loss is about 2.3
+
+
+def _checked(s, train_size):
+    """The dashboard's settings, checked as everywhere else in the course (helpers.settings)."""
+    return dict(s, learning_rate=positive_number(s["learning_rate"], "learning_rate"),
+                batch_size=whole_number(s["batch_size"], "batch_size", maximum=train_size),
+                hidden_size=whole_number(s["hidden_size"], "hidden_size"),
+                epochs=whole_number(s["epochs"], "epochs"),
+                seed=whole_number(s["seed"], "seed", minimum=0))
+
+
+def _loss_curve(history):
+    """(epochs, moving average of the loss), at most LOSS_POINTS points of it."""
     loss = np.asarray(history.train_loss_list, dtype=float)
     loss = loss[np.isfinite(loss)]
+    if not len(loss):
+        return np.empty(0), np.empty(0)
     window = max(1, len(loss) // 50)
-    if len(loss):
-        smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
-        epochs = (np.arange(len(smooth)) + window) / history.iter_per_epoch
-        loss_ax.plot(epochs, smooth, color=color, linestyle=":" if run.diverged else "-",
-                     label=run.label)
+    smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
+    epochs = (np.arange(len(smooth)) + window) / history.iter_per_epoch
+    keep = np.unique(np.linspace(0, len(smooth) - 1, LOSS_POINTS).round().astype(int))
+    return epochs[keep], smooth[keep]
+
+
+def _plot_run(loss_ax, acc_ax, run):
+    history, color = run.history, run.color
+    epochs, smooth = run.loss_curve if run.loss_curve is not None else _loss_curve(history)
+    loss_ax.plot(epochs, smooth, color=color, linestyle=":" if run.diverged else "-",
+                 label=run.label)
+    if run.diverged:  # mark where it stopped: a run that diverges at once is no visible line
+        at = len(history.train_loss_list) / history.iter_per_epoch
+        loss_ax.plot([at], [min(smooth[-1], 0.95 * LOSS_TOP) if len(smooth) else 0.95 * LOSS_TOP],
+                     color=color, marker="X", markersize=12, markeredgecolor="black",
+                     linestyle="none", label="_diverged", clip_on=False)
     # Iteration i is the (i + 1)-th update: x counts epochs of updates done.
     at = (np.asarray(history.epoch_iterations) + 1) / history.iter_per_epoch
     acc_ax.plot(at, history.test_acc_list, color=color, marker="o", markersize=3, label=run.label)

@@ -52,7 +52,12 @@ def test_benchmark_runs_every_configuration_and_writes_its_figures(tmp_path):
         assert run["iters"] == 20 and run["evaluations"] == 1, name
         assert 0 < run["train_seconds"] and 0 < run["peak_rss_mb"] and 0 <= run["test_acc"] <= 1
     assert figures["goals"] is None  # goals are judged on the full 10,000 iterations only
-    assert "ReLU training against book-style" in result.stdout
+    assert "ReLU training + accuracy against book-style" in result.stdout
+    # The busy-machine scenario: every run once more beside two busy loops, and its ratio.
+    assert figures["busy_loops"] == 2 and set(figures["busy"]) == set(runs)
+    for name, run in figures["busy"].items():
+        assert run["busy_over_idle"] == run["train_seconds"] / runs[name]["train_seconds"] > 0
+    assert "busy/idle" in result.stdout
     if "pytorch" not in runs:
         assert "no PyTorch reference" in result.stdout
 

@@ -79,6 +79,19 @@ def jupyterlab(tmp_path):
             server.kill()
 
 
+def run_in_new_cell(page, code):
+    """Add a code cell at the end of the notebook, type ``code`` into it, run it: its output."""
+    page.locator(".jp-Notebook .jp-Cell").last.click()
+    page.keyboard.press("Escape")  # command mode
+    page.keyboard.press("b")  # a new cell below
+    page.keyboard.press("Enter")  # edit it
+    page.keyboard.insert_text(code)  # as pasted: no auto-indent or closing brackets
+    page.keyboard.press("Shift+Enter")
+    output = page.locator(".jp-Notebook .jp-Cell").nth(-2).locator(".jp-OutputArea-output")
+    expect(output).not_to_have_count(0)
+    return output.last
+
+
 def test_dashboard_renders_retrains_and_redraws_in_chromium(jupyterlab):
     base, token = jupyterlab
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -109,18 +122,34 @@ def test_dashboard_renders_retrains_and_redraws_in_chromium(jupyterlab):
             expect(plot).to_be_visible()
             before = plot.get_attribute("src")
 
-            # Type a new learning rate into the slider's readout, as a person can.
+            # Move the learning-rate slider one step with the keyboard, as a person can.
+            handle = sliders.first.locator(".noUi-handle, .ui-slider-handle").first
+            handle.focus()
+            page.keyboard.press("ArrowRight")  # 0.1 -> 0.2
             readout = sliders.first.locator(".widget-readout")
-            readout.click()
-            page.keyboard.press("Control+A")
-            page.keyboard.type("0.316")  # on the slider's grid: 10 ** -0.5
-            page.keyboard.press("Enter")
-            expect(readout).to_have_text("0.316")
+            expect(readout).to_have_text("0.2")
 
-            train.click()
+            # A real double-click: two clicks a few milliseconds apart must train once.
+            train.dblclick()
             status = dashboard.locator(".widget-html-content")
-            expect(status).to_contain_text(re.compile(r"Finished 600 iterations at learning rate 0\.316"))
+            expect(status).to_contain_text(re.compile(r"Finished 600 iterations at learning rate 0\.2"))
             assert plot.get_attribute("src") != before, "the plot did not change after Train"
+            page.wait_for_timeout(3000)  # time for a second run to start, were there one
+            # 3 runs from the lesson's own cell, and 1 from the double-click.
+            expect(run_in_new_cell(page, "print(f'runs: {len(dashboard.runs)}')")).to_have_text("runs: 4")
+
+            # Fill the dashboard to its 8 runs, then check that the legend covers no point of
+            # the last run's curves, and look at it.
+            code = ("[dashboard.train(batch_size=1000, seed=seed) for seed in range(4)]; "
+                    "dashboard.draw(); "
+                    "box = dashboard.figure.legends[0].get_window_extent(); "
+                    "last = [line for ax in (dashboard.loss_ax, dashboard.acc_ax) "
+                    "for line in ax.get_lines() if line.get_color() == dashboard.runs[-1].color]; "
+                    "covered = sum(box.contains(*point) for line in last "
+                    "for point in line.get_transform().transform(line.get_xydata())); "
+                    "print(f'runs: {len(dashboard.runs)}, points under the legend: {covered}')")
+            expect(run_in_new_cell(page, code)).to_have_text("runs: 8, points under the legend: 0")
+            dashboard.scroll_into_view_if_needed()
             page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=False)
             dashboard.screenshot(path=str(SCREENSHOTS / "dashboard-widget.png"))
         except Exception:

@@ -248,3 +248,12 @@ def test_every_notebook_runs_in_a_fresh_environment_from_binder_requirements(tmp
     assert result.returncode == 0, result.stderr[-3000:]
     peak = json.loads(result.stdout.strip().splitlines()[-1])["kernel_peak_mb"]
     assert peak < 1000, f"a notebook kernel used {peak:.0f} MB; Binder gives 1-2 GB in all"
+
+
+def test_notebooks_name_the_kernel_as_ipykernel_does():
+    """Else JupyterLab rewrites the name on opening and marks the lesson modified at once."""
+    from ipykernel.kernelspec import get_kernel_dict
+    for path in NOTEBOOKS:
+        kernelspec = nbformat.read(path, as_version=4).metadata.kernelspec
+        assert kernelspec == {"display_name": get_kernel_dict()["display_name"],
+                              "language": "python", "name": "python3"}, path.name

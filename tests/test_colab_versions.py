@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SUITES = ["tests/test_widgets.py", "tests/test_download.py", "tests/test_train.py",
-          "tests/test_network.py", "tests/test_data.py"]
+SUITES = ["tests/test_widgets.py", "tests/test_blas.py", "tests/test_download.py",
+          "tests/test_train.py", "tests/test_network.py", "tests/test_data.py"]
 
 
 @pytest.mark.skipif(os.environ.get("SKIP_COLAB_VERSIONS_TEST") == "1",

@@ -13,7 +13,9 @@ PNG = b"\x89PNG"
 
 
 @pytest.fixture
-def dashboard(mnist):
+def dashboard(mnist, monkeypatch):
+    # Clicks in these tests come one right after another run, faster than any person's.
+    monkeypatch.setattr(dashboard_module, "CLICK_AFTER_RUN_SECONDS", 0)
     return TrainingDashboard(data=mnist)
 
 
@@ -34,13 +36,17 @@ def lines_of(ax):
 def test_defaults_and_ranges(dashboard):
     assert dashboard.settings() == dict(learning_rate=0.1, batch_size=100, hidden_size=50,
                                         epochs=1, activation="relu", seed=0)
-    assert dashboard.learning_rate.min == -3 and dashboard.learning_rate.max == 1  # 1e-3 .. 10
+    # Every learning rate the lesson asks for is on the slider, exactly.
+    rates = [value for _, value in dashboard.learning_rate.options]
+    assert rates[0] == 0.001 and rates[-1] == 10 and {0.001, 0.01, 0.5, 1, 3, 10} <= set(rates)
+    assert dashboard.learning_rate.label == "0.1"
     assert (dashboard.batch_size.min, dashboard.batch_size.max) == (1, 1000)
     assert bytes(dashboard.plot.value).startswith(PNG) and dashboard.runs == []
 
 
 def test_click_train_records_the_run_and_draws_it(dashboard, monkeypatch):
     monkeypatch.setattr(dashboard_module, "REDRAW_SECONDS", 0.02)
+    monkeypatch.setattr(dashboard_module, "REDRAW_GAP", 0)
     frames = []
     dashboard.plot.observe(lambda change: frames.append(bytes(change["new"])), names="value")
     set_sliders(dashboard)
@@ -62,7 +68,8 @@ def test_click_train_records_the_run_and_draws_it(dashboard, monkeypatch):
     np.testing.assert_allclose(acc_line.get_ydata(), history.test_acc_list)
     np.testing.assert_allclose(acc_line.get_xdata()[-1], 1.0)  # 300 of 300 updates
     assert loss_line.get_ydata()[-1] < loss_line.get_ydata()[0]
-    assert len(dashboard.acc_ax.get_legend().get_texts()) == 1
+    (legend,) = dashboard.figure.legends
+    assert [text.get_text() for text in legend.get_texts()] == [acc_line.get_label()]
 
 
 def test_runs_are_overlaid_and_can_be_cleared(dashboard):
@@ -77,7 +84,7 @@ def test_runs_are_overlaid_and_can_be_cleared(dashboard):
     assert [round(line.get_xdata()[-1], 2) for line in lines_of(dashboard.acc_ax)] == [2.0, 1.0]
     dashboard.clear_button.click()
     assert dashboard.runs == [] and lines_of(dashboard.acc_ax) == []
-    assert dashboard.acc_ax.get_legend() is None
+    assert dashboard.figure.legends == []
 
 
 def test_a_diverging_run_is_shown_as_such(dashboard):
@@ -89,6 +96,11 @@ def test_a_diverging_run_is_shown_as_such(dashboard):
     assert "Diverged" in dashboard.status.value and "iteration" in dashboard.status.value
     (loss_line,) = lines_of(dashboard.loss_ax)
     assert loss_line.get_linestyle() == ":" and np.all(np.isfinite(loss_line.get_ydata()))
+    # It diverged after a few updates: a line too short to see, so a marker shows where.
+    (marker,) = [line for line in dashboard.loss_ax.get_lines() if line.get_marker() == "X"]
+    assert marker.get_color() == loss_line.get_color()
+    np.testing.assert_allclose(marker.get_xdata(), [len(run.history.train_loss_list) / 300])
+    assert 0 < marker.get_ydata()[0] <= dashboard.loss_ax.get_ylim()[1]
     assert not dashboard.train_button.disabled
     assert bytes(dashboard.plot.value).startswith(PNG)
 
@@ -127,3 +139,78 @@ def test_train_from_code_with_settings_leaves_the_sliders_alone(dashboard):
 def test_a_run_that_stops_learning_is_called_out(dashboard):
     dashboard.train(learning_rate=3.0, batch_size=200)
     assert "chance" in dashboard.status.value and "learning rate" in dashboard.status.value
+
+
+def test_a_double_click_trains_once(dashboard, monkeypatch):
+    """The kernel reads a second click only when the first run has ended: it is ignored."""
+    monkeypatch.setattr(dashboard_module, "CLICK_AFTER_RUN_SECONDS", 0.5)
+    set_sliders(dashboard, batch_size=1000)
+    dashboard.train_button.click()
+    dashboard.train_button.click()  # arrives as soon as the first run ends
+    assert len(dashboard.runs) == 1
+    dashboard._run_ended -= 0.5  # a person's next click, half a second later, trains again
+    dashboard.train_button.click()
+    assert len(dashboard.runs) == 2
+
+
+def test_a_click_during_a_run_is_ignored(dashboard, monkeypatch):
+    monkeypatch.setattr(dashboard_module, "REDRAW_SECONDS", 0)
+    monkeypatch.setattr(dashboard_module, "REDRAW_GAP", 0)
+    draw, clicks = dashboard.draw, []
+
+    def draw_and_click():
+        if dashboard.current is not None:  # a click handled while the run is in progress
+            clicks.append(dashboard.train_button.click())
+        draw()
+
+    monkeypatch.setattr(dashboard, "draw", draw_and_click)
+    dashboard.train(batch_size=1000)
+    assert len(clicks) > 1 and len(dashboard.runs) == 1
+
+
+@pytest.mark.parametrize("settings, message", [
+    (dict(batch_size=0), "batch_size must be a whole number from 1 to 60000, not 0"),
+    (dict(batch_size=70_000), "batch_size must be a whole number from 1 to 60000"),
+    (dict(batch_size=50.5), "batch_size must be a whole number, not 50.5"),
+    (dict(learning_rate=0), "learning_rate must be a positive finite number, not 0"),
+    (dict(learning_rate=float("nan")), "learning_rate must be a positive finite number"),
+    (dict(epochs=0), "epochs must be a whole number at least 1, not 0"),
+    (dict(hidden_size=True), "hidden_size must be a whole number, not True"),
+    (dict(seed=-1), "seed must be a whole number at least 0, not -1"),
+])
+def test_settings_are_checked_as_everywhere_else_before_anything_runs(dashboard, settings, message):
+    with pytest.raises(ValueError, match=message.replace("(", "\\(")):
+        dashboard.train(**settings)
+    assert dashboard.runs == [] and dashboard.current is None
+    assert not dashboard.train_button.disabled
+
+
+def test_runs_kept_are_capped_and_the_redraw_stays_bounded(dashboard):
+    for seed in range(dashboard_module.MAX_RUNS + 2):
+        dashboard.train(batch_size=1000, hidden_size=5, seed=seed)
+    assert [run.settings["seed"] for run in dashboard.runs] == list(range(2, 12))[:dashboard_module.MAX_RUNS]
+    assert "keeps the last 8 runs" in dashboard.status.value
+    assert len(lines_of(dashboard.acc_ax)) == dashboard_module.MAX_RUNS
+    # Each run keeps the same color when older ones go, and its loss curve is computed once.
+    assert len({run.color for run in dashboard.runs}) == dashboard_module.MAX_RUNS
+    assert all(len(run.loss_curve[0]) <= dashboard_module.LOSS_POINTS for run in dashboard.runs)
+
+
+def test_a_long_run_draws_at_most_loss_points(dashboard):
+    run = dashboard.train(batch_size=20, hidden_size=5)  # 3,000 updates
+    assert len(run.history.train_loss_list) == 3000
+    (line,) = lines_of(dashboard.loss_ax)
+    assert len(line.get_xdata()) <= dashboard_module.LOSS_POINTS
+    np.testing.assert_allclose(line.get_xdata()[-1], 1.0)
+
+
+def test_the_legend_hides_no_curve_with_a_full_dashboard(dashboard):
+    for seed in range(dashboard_module.MAX_RUNS):
+        dashboard.train(batch_size=1000, hidden_size=5, seed=seed)
+    dashboard.draw()
+    (legend,) = dashboard.figure.legends
+    box = legend.get_window_extent()
+    for ax in (dashboard.loss_ax, dashboard.acc_ax):
+        assert not box.overlaps(ax.get_window_extent()), "the legend covers a plot"
+    assert len(legend.get_texts()) == dashboard_module.MAX_RUNS
+    assert min(text.get_fontsize() for text in legend.get_texts()) >= 9

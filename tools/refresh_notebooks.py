@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from ipykernel.kernelspec import get_kernel_dict
 from nbclient import NotebookClient
 
 REPOSITORY = "nn-from-scratch/course"  # GitHub owner/name that the badges and links point to
@@ -86,6 +87,9 @@ def refresh(path, run=True):
     nb.metadata.pop("widgets", None)  # widget state: random model ids
     if len(nb.cells) > 1 and is_setup_cell(nb.cells[1]):
         nb.cells[1].outputs, nb.cells[1].execution_count = [], None  # this machine's folder
+    # The kernel as ipykernel names it, or JupyterLab marks the notebook modified on opening.
+    nb.metadata["kernelspec"] = {"display_name": get_kernel_dict()["display_name"],
+                                 "language": "python", "name": "python3"}
     write(nb, path)
     return time.perf_counter() - start
 
