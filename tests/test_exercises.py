@@ -45,9 +45,13 @@ def test_checks_point_at_the_difference_and_guess_the_mistake():
 def test_each_lesson_has_two_to_four_exercises_marked_as_nbgrader_does(path):
     cells = read(path).cells
     solutions = [i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("solution")]
-    assert 2 <= len(solutions) <= 4
+    assert 2 <= len([i for i in solutions if cells[i].cell_type == "code"]) <= 4
     for i in solutions:
         assert SOLUTION.search(cells[i].source), cells[i].source[:80]
+        if cells[i].cell_type == "markdown":  # a written answer, which the teacher grades by hand
+            answer = cells[i].metadata["nbgrader"]
+            assert answer["grade"] and answer["points"] > 0 and not answer["locked"]
+            continue
         tests = cells[i + 1].metadata["nbgrader"]
         assert tests["grade"] and tests["locked"] and tests["points"] > 0
         assert "check_" in cells[i + 1].source  # compares with the real thing, with a message
@@ -86,13 +90,17 @@ def test_student_edition_has_no_solutions_no_hidden_tests_no_outputs(edition, pa
                 if line.strip():
                     assert line not in student_cell.source, f"solution line left in: {line}"
     solutions = [c for c in student.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    assert all("raise NotImplementedError()" in c.source for c in solutions)
+    assert all("raise NotImplementedError()" in c.source for c in solutions if c.cell_type == "code")
+    assert all("YOUR ANSWER HERE" in c.source for c in solutions if c.cell_type == "markdown")
     assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
     import refresh_notebooks
     same_setup = refresh_notebooks.point_links(original.cells[1].source, "a-school/nn-course")
     assert student.cells[1].source == same_setup  # the same setup cell, cloning the edition
-    tests = [c for c in student.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    graded = [c for c in student.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    tests = [c for c in graded if not c.metadata["nbgrader"].get("solution")]
     assert tests and all(c.metadata.get("editable") is False for c in tests)
+    # A written answer is graded by hand, and the learner must be able to write it.
+    assert all(c.metadata.get("editable") is not False for c in graded if c not in tests)
     assert "colab.research.google.com/github/a-school/nn-course/blob/main/notebooks/" in text
 
 
@@ -113,8 +121,8 @@ def test_a_student_notebook_runs_until_its_first_exercise(edition, path):
     from nbclient.exceptions import CellExecutionError
 
     nb = read(edition / "notebooks" / path.name)
-    first_exercise = next(i for i, c in enumerate(nb.cells)
-                          if c.metadata.get("nbgrader", {}).get("solution"))
+    first_exercise = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                          and c.metadata.get("nbgrader", {}).get("solution"))
     with pytest.raises(CellExecutionError, match="NotImplementedError"):
         NotebookClient(nb, timeout=600, kernel_name="python3",
                        resources={"metadata": {"path": str(edition / "notebooks")}}).execute()
