@@ -34,13 +34,13 @@ def test_network_methods_limit_threads_only_while_they_run(mnist, three_blas_thr
     (x_train, t_train), _ = mnist
     network = TwoLayerNet(784, 20, 10, seed=0)
     seen = {}
-    forward = network._forward
+    scores = network._scores
 
-    def spy(layers, x):
+    def spy(x):
         seen.setdefault(len(x), blas_threads_now())
-        return forward(layers, x)
+        return scores(x)
 
-    monkeypatch.setattr(network, "_forward", spy)
+    monkeypatch.setattr(network, "_scores", spy)
     network.loss(x_train[:7], t_train[:7])
     network.accuracy(x_train[:20_000], t_train[:20_000])  # two chunks of 10,000
     assert seen == {7: blas.STEP_THREADS, 10_000: blas.EVAL_THREADS}
