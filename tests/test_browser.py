@@ -132,7 +132,7 @@ def test_dashboard_renders_retrains_and_redraws_in_chromium(jupyterlab):
             # A real double-click: two clicks a few milliseconds apart must train once.
             train.dblclick()
             status = dashboard.locator(".widget-html-content")
-            expect(status).to_contain_text(re.compile(r"Finished 600 iterations at learning rate 0\.2"))
+            expect(status).to_contain_text(re.compile(r"Finished 500 iterations at learning rate 0\.2"))
             assert plot.get_attribute("src") != before, "the plot did not change after Train"
             page.wait_for_timeout(3000)  # time for a second run to start, were there one
             # 3 runs from the lesson's own cell, and 1 from the double-click.
