@@ -238,7 +238,9 @@ class TrainingDashboard:
         self.chosen.value = runs[0] if runs else None
 
     def _test_clicked(self):
-        if self.chosen.value is not None:
+        if self.chosen.value is None:
+            self.status.value = "No finished run to test yet: train, then choose a run."
+        else:
             self.test(self.chosen.value)
 
     def test(self, run):

@@ -267,6 +267,8 @@ def test_runs_learn_on_training_data_and_are_compared_on_validation_data(dashboa
 
 def test_the_test_data_is_measured_only_on_request_and_once(dashboard, mnist):
     (_, _), (x_test, t_test) = mnist
+    dashboard.test_button.click()  # nothing to test yet
+    assert "No finished run" in dashboard.status.value and dashboard.tested == []
     worse = dashboard.train(batch_size=1000, learning_rate=0.01)
     better = dashboard.train(batch_size=200)
     dashboard.train(learning_rate=10.0)  # diverged: not offered
