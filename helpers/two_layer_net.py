@@ -16,6 +16,27 @@ from .layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 from .settings import positive_number, whole_number
 
 ACTIVATIONS = {"sigmoid": Sigmoid, "relu": Relu}
+# The book's named initialisations (重みの初期値): std = sqrt(factor / inputs of the layer).
+WEIGHT_INITS = {"xavier": 1.0, "sigmoid": 1.0, "he": 2.0, "relu": 2.0}
+
+
+def init_std(weight_init_std, fan_in):
+    """The std of a layer's initial weights, as the book's MultiLayerNet chooses it.
+
+    A number is the std itself (0.01, the book's default: small, so a sigmoid network starts
+    with tiny gradients). "xavier" or "sigmoid" gives 1/sqrt(fan_in) (Xavierの初期値), "he" or
+    "relu" sqrt(2/fan_in) (Heの初期値), where fan_in is the number of the layer's inputs: then
+    a layer's outputs vary about as much as its inputs, in every layer.
+    """
+    if isinstance(weight_init_std, str):
+        if weight_init_std.lower() not in WEIGHT_INITS:
+            raise ValueError(f"weight_init_std must be a positive number or one of "
+                             f"{sorted(WEIGHT_INITS)}, not {weight_init_std!r}")
+        return math.sqrt(WEIGHT_INITS[weight_init_std.lower()] / fan_in)
+    try:
+        return positive_number(weight_init_std, "weight_init_std")
+    except ValueError as error:
+        raise ValueError(f"{error}; or give one of {sorted(WEIGHT_INITS)}") from None
 
 
 class TwoLayerNet:
@@ -28,6 +49,8 @@ class TwoLayerNet:
     shows what it computed (network.layers['Affine1'].dW). They compute with the arrays in
     params, whether updated in place or replaced (params[key] = ...).
     activation: "sigmoid" (the book's chapter 4, and the default) or "relu" (chapter 5).
+    weight_init_std: the initial weights' std, 0.01 by default, or the book's names
+    "xavier"/"sigmoid" and "he"/"relu", which set it per layer (see init_std).
     seed: makes the random initial weights reproducible; without it they come from NumPy's
     global generator, so np.random.seed(0) beforehand does the same, as in the book.
     dtype: float32 (fast) by default; float64 to compute as the book does.
@@ -39,13 +62,13 @@ class TwoLayerNet:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, not {activation!r}")
         sizes = [whole_number(size, name) for name, size in (
             ("input_size", input_size), ("hidden_size", hidden_size), ("output_size", output_size))]
-        weight_init_std = positive_number(weight_init_std, "weight_init_std")
+        stds = [init_std(weight_init_std, fan_in) for fan_in in sizes[:2]]
         if np.dtype(dtype) not in (np.float32, np.float64):
             raise ValueError(f"dtype must be np.float32 or np.float64, not {dtype!r}")
         self.activation = activation
         self.dtype = np.dtype(dtype)
         normal = np.random.standard_normal if seed is None else np.random.default_rng(seed).standard_normal
-        W1, W2 = (weight_init_std * normal(shape) for shape in (sizes[:2], sizes[1:]))
+        W1, W2 = (std * normal(shape) for std, shape in zip(stds, (sizes[:2], sizes[1:])))
         self.params = {"W1": W1.astype(self.dtype), "b1": np.zeros(sizes[1], dtype=self.dtype),
                        "W2": W2.astype(self.dtype), "b2": np.zeros(sizes[2], dtype=self.dtype)}
         self._build_layers()

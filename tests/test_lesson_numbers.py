@@ -19,7 +19,6 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("
 # The lessons whose prose still quotes figures no cell computes, and where (cell index: numbers).
 # When one is fixed, its test passes unexpectedly and so fails: then remove it from this list.
 NOT_YET_COMPUTED = {
-    "08_interactive_experiments.ipynb": "cell 2: 5,000, 10,000; cell 4: 0.001, 15, 0.01",
 }
 
 IGNORED = [
