@@ -149,7 +149,11 @@ def test_every_lesson_generates_as_one_whole_course_assignment(tmp_path):
     for name in lessons:
         nb = nbformat.read(release / name, as_version=4)
         solutions = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
-        assert solutions and all("raise NotImplementedError()" in c.source for c in solutions)
+        code = [c for c in solutions if c.cell_type == "code"]
+        written = [c for c in solutions if c.cell_type == "markdown"]  # answers a teacher grades
+        assert code and all("raise NotImplementedError()" in c.source for c in code)
+        assert all("YOUR ANSWER HERE" in c.source and "BEGIN SOLUTION" not in c.source
+                   for c in written)
 
 
 def test_the_command_never_overwrites_a_course_unless_told(tmp_path):
