@@ -13,6 +13,9 @@ from helpers.checks import check_array, check_equal
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
+EXERCISE = re.compile(r"^### Exercise (\d+)\.(\d+)(.*)$", re.M)
+KINDS = {"write the code", "predict, then run", "explain what you see", "find the bug", "experiment"}
+ANSWER_TAG = "what-you-should-see"
 
 
 def nbgrader_cells(nb):
@@ -61,6 +64,47 @@ def read(path):
     return nbformat.read(path, as_version=4)
 
 
+def exercises(nb):
+    """[(number, kind, cells from its heading to the next exercise or section)] of a lesson."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        heading = EXERCISE.search(cell.source) if cell.cell_type == "markdown" else None
+        if heading:
+            kind = re.match(r" \(([^)]*)\): \S", heading.group(3))
+            found.append([f"{heading.group(1)}.{heading.group(2)}", kind and kind.group(1), i])
+    ends = [start for _, _, start in found[1:]] + [len(nb.cells)]
+    return [(number, kind, nb.cells[start:end]) for (number, kind, start), end in zip(found, ends)]
+
+
+def test_every_exercise_names_its_kind_and_half_of_them_need_thinking():
+    kinds = {}
+    for path in NOTEBOOKS:
+        lesson = path.name[:2].lstrip("0")
+        for number, kind, cells in exercises(read(path)):
+            assert number.split(".")[0] == lesson, f"{path.name}: exercise {number}"
+            assert kind in KINDS, (f"{path.name}: exercise {number}'s heading must read "
+                                   f"'### Exercise {number} (KIND): title', KIND one of {sorted(KINDS)}")
+            graded = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade")]
+            assert graded, f"{path.name}: exercise {number} has no graded cell"
+            kinds[number] = kind
+    thinking = [n for n, kind in kinds.items() if kind != "write the code"]
+    assert len(thinking) >= len(kinds) / 2, (
+        f"only {len(thinking)} of {len(kinds)} exercises ask for more than writing code shown "
+        f"before: {thinking}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_what_you_should_see_cells_are_collapsed_and_tagged_for_the_editions_to_drop(path):
+    nb = read(path)
+    answers = [c for c in nb.cells if c.source.startswith("**What you should see**")]
+    tagged = [c for c in nb.cells if ANSWER_TAG in c.metadata.get("tags", [])]
+    assert answers == tagged
+    for cell in answers:
+        assert cell.cell_type == "markdown"
+        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, cell.source[:80]
+        assert "nbgrader" not in cell.metadata  # an answer to read, not one to grade
+
+
 def test_grade_ids_are_unique_across_the_course():
     ids = [c.metadata["nbgrader"]["grade_id"] for p in NOTEBOOKS for c in nbgrader_cells(read(p))]
     assert len(ids) == len(set(ids)) >= 2 * len(NOTEBOOKS)
@@ -81,6 +125,10 @@ def edition(tmp_path_factory):
 def test_student_edition_has_no_solutions_no_hidden_tests_no_outputs(edition, path):
     original, student = read(path), read(edition / "notebooks" / path.name)
     nbformat.validate(student)
+    answers = [c for c in original.cells if ANSWER_TAG in c.metadata.get("tags", [])]
+    assert not [c for c in student.cells if c.source.startswith("**What you should see**")]
+    original.cells = [c for c in original.cells if c not in answers]
+    assert len(student.cells) == len(original.cells)
     text = "\n".join(c.source for c in student.cells)
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
     for cell, student_cell in zip(original.cells, student.cells):

@@ -85,6 +85,11 @@ def test_the_course_directory_ships_helpers_and_data_with_every_release(graded):
                 p.name for p in (ROOT / "data" / "mnist").glob("*.gz"))
         released = nbformat.read(graded / "release" / assignment / f"{assignment}.ipynb", 4)
         assert "BEGIN SOLUTION" not in "".join(c.source for c in released.cells)
+        # The answers to the lesson's ungraded questions stay with the teacher, too.
+        source = nbformat.read(ROOT / "notebooks" / f"{assignment}.ipynb", 4)
+        answers = [c for c in source.cells if "what-you-should-see" in c.metadata.get("tags", [])]
+        assert len(released.cells) == len(source.cells) - len(answers)
+        assert not [c for c in released.cells if c.source.startswith("**What you should see**")]
 
 
 def test_the_configured_timeout_is_what_nbgrader_executes_with(graded, monkeypatch):
@@ -101,6 +106,13 @@ def test_the_configured_timeout_is_what_nbgrader_executes_with(graded, monkeypat
     assert os.environ["OPENBLAS_NUM_THREADS"] == "1"  # what the kernels it starts inherit
 
 
+def graded_cells(assignment, written):
+    """The source notebook's graded cells: written answers (markdown) or test cells (code)."""
+    nb = nbformat.read(ROOT / "notebooks" / f"{assignment}.ipynb", as_version=4)
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+            and (c.cell_type == "markdown") == written]
+
+
 def test_the_instructor_edition_gets_full_marks_and_the_untouched_release_none(graded):
     from nbgrader.api import Gradebook
 
@@ -108,9 +120,20 @@ def test_the_instructor_edition_gets_full_marks_and_the_untouched_release_none(g
         for assignment in ASSIGNMENTS.values():
             solved = gradebook.find_submission(assignment, "teacher")
             untouched = gradebook.find_submission(assignment, "untouched")
+            written = sum(c.metadata.nbgrader.points for c in graded_cells(assignment, True))
             assert solved.max_score >= 4
-            assert solved.score == solved.max_score, assignment
-            assert untouched.score == 0, assignment
+            # Written answers wait for the teacher; the code is graded in full.
+            assert solved.score == solved.max_score - written, assignment
+            assert solved.needs_manual_grade == (written > 0)
+            # An answer left as released scores 0 by itself, with nothing for the teacher to do.
+            assert untouched.score == 0 and not untouched.needs_manual_grade, assignment
+            # The teacher reads each written answer against the model answer and gives its points.
+            for notebook in solved.notebooks:
+                for grade in notebook.grades:
+                    if grade.needs_manual_grade:
+                        grade.manual_score = grade.max_score
+            gradebook.db.commit()
+            assert gradebook.find_submission(assignment, "teacher").score == solved.max_score
 
 
 def test_autograding_stops_no_cell_and_fails_only_the_graded_cells(graded):
@@ -118,7 +141,7 @@ def test_autograding_stops_no_cell_and_fails_only_the_graded_cells(graded):
         assert errors(autograded(graded, "teacher", assignment)) == [], assignment
         untouched = autograded(graded, "untouched", assignment)
         tests = [c.metadata["nbgrader"]["grade_id"] for c in untouched.cells
-                 if c.metadata.get("nbgrader", {}).get("grade")]
+                 if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
         failed = errors(untouched)
         assert failed == [(grade_id, "NotImplementedError") for grade_id in tests], assignment
         # The setup cell found the course inside the autograded folder itself.
@@ -134,7 +157,8 @@ def test_nbgrader_validate_passes_the_solutions_and_fails_the_untouched_release(
     assert "Success! Your notebook passes all the tests." in solved
     untouched = nbgrader(graded, "validate", f"submitted/untouched/{assignment}/{assignment}.ipynb",
                          timeout=600)
-    assert "VALIDATION FAILED ON 2 CELL(S)!" in untouched and "NotImplementedError" in untouched
+    tests = len(graded_cells(assignment, written=False))
+    assert f"VALIDATION FAILED ON {tests} CELL(S)!" in untouched and "NotImplementedError" in untouched
 
 
 def test_every_lesson_generates_as_one_whole_course_assignment(tmp_path):

@@ -12,6 +12,10 @@ from refresh_notebooks import NOTEBOOKS, ROOT
 # What a lesson notebook needs beside it to run: the code it imports and the data it reads.
 COURSE_FILES = ["helpers", "data"]
 
+# The tag of a lesson's collapsed "What you should see" cells: the answers to its ungraded
+# questions, for self-learners. A class's editions leave them out, as they leave out solutions.
+ANSWER_TAG = "what-you-should-see"
+
 
 def lessons(chosen=None):
     """The lesson notebooks, in order; ``chosen`` keeps those named by number or name ("07")."""

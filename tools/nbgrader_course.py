@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_files import COURSE_FILES, copy_files, lessons, new_folder
+from course_files import ANSWER_TAG, COURSE_FILES, copy_files, lessons, new_folder
 from refresh_notebooks import point_links
 
 COURSE_ID = "nn-from-scratch"
@@ -58,6 +58,16 @@ c.ExecutePreprocessor.timeout = {timeout}
 # threads at load average 8.8). Set these before running nbgrader to choose otherwise.
 for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
+
+# The lessons' collapsed "What you should see" cells answer their ungraded questions for
+# self-learners; the release students get leaves them out, as it leaves out the solutions.
+from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: E402
+from nbgrader.converters import GenerateAssignment  # noqa: E402
+
+c.TagRemovePreprocessor.enabled = True
+c.TagRemovePreprocessor.remove_cell_tags = [{answer_tag!r}]
+c.GenerateAssignment.preprocessors = (
+    GenerateAssignment.class_traits()["preprocessors"].default() + [TagRemovePreprocessor])
 '''
 
 
@@ -90,7 +100,7 @@ def make_course(course_dir, whole_course=None, chosen=None, repository=None, for
                         cell.source = point_links(cell.source, repository)
                 nbformat.write(nb, build / path.name)
     config = course_dir / "nbgrader_config.py"
-    config.write_text(CONFIG.format(course_id=course_id, timeout=timeout))
+    config.write_text(CONFIG.format(course_id=course_id, timeout=timeout, answer_tag=ANSWER_TAG))
     return course_dir, list(plan)
 
 

@@ -4,8 +4,9 @@
 
 OUTDIR receives a working copy of the course (helpers/, data/, binder/, requirements) and
 the lesson notebooks as nbgrader would release them: solution code replaced by a stub that
-raises NotImplementedError, hidden tests removed, outputs cleared, test cells locked. The
-work is done by nbgrader's own preprocessors (pip install nbgrader). The setup cell is
+raises NotImplementedError, hidden tests removed, outputs cleared, test cells locked, and the
+"What you should see" answers to ungraded questions left out. The work is done by nbgrader's
+and nbconvert's own preprocessors (pip install nbgrader). The setup cell is
 unchanged, so the notebooks still open on Colab and Binder; --repository points their
 badges at the repository where you publish this edition.
 """
@@ -14,9 +15,10 @@ import sys
 from pathlib import Path
 
 import nbformat
+from nbconvert.preprocessors import TagRemovePreprocessor
 from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions, LockCells
 
-from course_files import COURSE_FILES, copy_files, lessons, new_folder
+from course_files import ANSWER_TAG, COURSE_FILES, copy_files, lessons, new_folder
 from refresh_notebooks import point_links
 
 COPIED = COURSE_FILES + ["binder", "requirements.txt", "LICENSE"]
@@ -37,7 +39,9 @@ def student_notebook(path, repository=None):
     """The student version of one notebook, as a NotebookNode."""
     nb = nbformat.read(path, as_version=4)
     resources = {}
-    for preprocessor in (ClearSolutions(), ClearHiddenTests(), ClearOutput(), LockCells()):
+    drop_answers = TagRemovePreprocessor(remove_cell_tags=[ANSWER_TAG], enabled=True)
+    for preprocessor in (ClearSolutions(), ClearHiddenTests(), ClearOutput(), LockCells(),
+                         drop_answers):
         nb, resources = preprocessor.preprocess(nb, resources)
     if repository:
         for cell in nb.cells:
