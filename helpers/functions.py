@@ -95,7 +95,8 @@ def checked_answers(t, rows, classes):
         raise ValueError(f"answers must be labels, shape ({rows},), or one-hot rows, shape "
                          f"({rows}, {classes}); got shape {t.shape}")
     if len(t) != rows:
-        raise ValueError(f"{rows} predictions but {len(t)} answers: give one per example")
+        raise ValueError(f"{rows} examples but {len(t)} answers: give one answer per example, "
+                         "e.g. x_train[batch_mask] with t_train[batch_mask]")
     if t.ndim == 2:
         sums = t.sum(axis=1)
         if not (t.min() >= 0 and sums.min() >= 0.999 and sums.max() <= 1.001):  # NaN fails too
