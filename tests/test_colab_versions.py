@@ -1,7 +1,6 @@
 """The helpers' and the dashboard's tests again, in an environment with Colab's versions."""
 import os
 import subprocess
-import sys
 import venv
 from pathlib import Path
 
