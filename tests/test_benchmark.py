@@ -41,18 +41,29 @@ def test_book_style_baseline_computes_the_course_networks_gradients(mnist):
     assert book.accuracy(x_train[:1000], t_train[:1000]) == course.accuracy(x_train[:1000], t_train[:1000])
 
 
+def test_the_numpy_floor_is_the_course_relu_run_as_bare_numpy_calls(mnist):
+    (x_train, t_train), (x_test, t_test) = mnist
+    benchmark = load_benchmark()
+    floor = benchmark.numpy_floor(None, x_train, t_train, x_test, t_test, 300)
+    course = benchmark.course("relu", x_train, t_train, x_test, t_test, 300)
+    assert floor["evaluations"] == course["evaluations"] == 1
+    # The same draws, weights and updates; only float32 rounding may differ (a few images).
+    assert course["test_acc"] > 0.8 and abs(floor["test_acc"] - course["test_acc"]) <= 5e-4
+
+
 def test_benchmark_runs_every_configuration_and_writes_its_figures(tmp_path):
     output = tmp_path / "results" / "run.json"
     result = run_benchmark("--iters", "20", "--rounds", "1", "--output", str(output))
     assert result.returncode == 0, result.stderr
     figures = json.loads(output.read_text())
     runs = figures["runs"]
-    assert {"relu", "sigmoid", "book-style"} <= set(runs)
+    assert {"relu", "sigmoid", "book-style", "numpy-floor"} <= set(runs)
     for name, run in runs.items():
         assert run["iters"] == 20 and run["evaluations"] == 1, name
         assert 0 < run["train_seconds"] and 0 < run["peak_rss_mb"] and 0 <= run["test_acc"] <= 1
     assert figures["goals"] is None  # goals are judged on the full 10,000 iterations only
     assert "ReLU training + accuracy against book-style" in result.stdout
+    assert "ReLU training + accuracy against numpy-floor" in result.stdout
     # The busy-machine scenario: every run once more beside two busy loops, and its ratio.
     assert figures["busy_loops"] == 2 and set(figures["busy"]) == set(runs)
     for name, run in figures["busy"].items():
