@@ -2,11 +2,6 @@
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -23,13 +18,9 @@ if not os.environ.get("CI"):
     pytest.importorskip("playwright")
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from conftest import jupyter_server  # noqa: E402
+
 expect.set_options(timeout=120_000)  # a 2-core machine starts kernels and trains slowly
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -42,7 +33,6 @@ def jupyterlab(tmp_path):
     for folder in ("helpers", "data", "notebooks"):
         shutil.copytree(ROOT / folder, course / folder,
                         ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    port, token = free_port(), "course-test-token"
     settings = tmp_path / "lab-settings"
     news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     news.parent.mkdir(parents=True)
@@ -52,31 +42,9 @@ def jupyterlab(tmp_path):
                JUPYTERLAB_SETTINGS_DIR=str(settings))
     env.pop("PYTHONPATH", None)
     env.setdefault("NN_FROM_SCRATCH_CACHE", str(tmp_path / "cache"))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course}",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "server.log", "wb"))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1)
-                break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail((tmp_path / "server.log").read_text()[-3000:])
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not start within 60 s")
-        yield base, token
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    with jupyter_server("jupyterlab", course, env, tmp_path / "server.log",
+                        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate") as lab:
+        yield lab
 
 
 def run_in_new_cell(page, code):

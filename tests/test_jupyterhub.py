@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import hub_links  # noqa: E402
+from conftest import jupyter_server  # noqa: E402
 
 if not os.environ.get("CI"):
     pytest.importorskip("nbgitpuller")
@@ -60,12 +60,6 @@ def upstream(tmp_path_factory):
     return work, base / "course.git"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def request(url, token, timeout=60):
     return urllib.request.urlopen(urllib.request.Request(
         url, headers={"Authorization": f"token {token}"}), timeout=timeout)
@@ -75,42 +69,13 @@ def request(url, token, timeout=60):
 def server(tmp_path_factory):
     """A Jupyter server with nbgitpuller, as a hub starts one for a student: (url, token, home)."""
     home = tmp_path_factory.mktemp("home")
-    port, token = free_port(), os.urandom(16).hex()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTHONPATH"))}
     env.update(HOME=str(home), JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
                JUPYTER_RUNTIME_DIR=str(home / ".runtime"),
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}")
-    log = open(home.parent / "jupyter-server.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", "--ServerApp.allow_root=True",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}",
-         "--ServerApp.jpserver_extensions=nbgitpuller=True"],
-        cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with request(f"{url}/api/status", token, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail("the Jupyter server did not start:\n"
-                            + (home.parent / "jupyter-server.log").read_text()[-3000:])
-            time.sleep(0.5)
+    with jupyter_server("jupyter_server", home, env, home.parent / "jupyter-server.log",
+                        "--ServerApp.jpserver_extensions=nbgitpuller=True") as (url, token):
         yield url, token, home
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
-        log.close()
 
 
 def follow(server, link, timeout=300):
