@@ -162,3 +162,16 @@ def test_exercise_1_3_names_the_mistake(lesson, new, message):
 ])
 def test_exercise_1_3_accepts_right_answers_written_another_way(lesson, new):
     run_exercise(lesson, "1.3", [(CENTRED, new)])
+
+
+@pytest.mark.parametrize("number, old, new, message", [
+    ("1.1", 'np.frombuffer(content, dtype=">u4"', 'np.frombuffer(content, dtype="<u4"',
+     r"read_idx_header\(training images\) is \(8, \(1625948160, 469762048, 469762048\)\), expected"),
+    ("1.1", "offset=4", "offset=0", r"read_idx_header\(training images\) is \(8, \(2051, 60000, 28\)\)"),
+    ("1.2", "return images.astype(np.float32) / 255", "return images / 255", r"should return float32"),
+    ("1.2", "return images.astype(np.float32) / 255", "return images.astype(np.float32) / 256",
+     r"it is 0\.9961 times the expected value everywhere"),
+])
+def test_exercises_1_1_and_1_2_name_the_mistake(lesson, number, old, new, message):
+    with pytest.raises(AssertionError, match=message):
+        run_exercise(lesson, number, [(old, new)])
