@@ -1,4 +1,9 @@
-"""What lesson 1 says about MNIST's digits, and the validation split it makes, on the real data."""
+"""What lesson 1 says about MNIST's digits and the validation split it makes, on the real data;
+and its exercises' test cells: a right answer passes, the usual wrong ones are named."""
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pytest
 
@@ -60,3 +65,113 @@ def test_sizes_that_leave_no_training_or_no_validation_data_are_refused(size, me
 def test_images_and_labels_of_different_lengths_are_refused():
     with pytest.raises(ValueError, match="same examples"):
         split_validation(np.zeros((10, 2)), np.zeros(9))
+
+
+def test_a_validation_part_cut_from_sorted_data_holds_only_eights_and_nines(mnist):
+    """Exercise 1.4's model answer: what the last 10,000 rows are once the data is sorted."""
+    (_, t), _ = mnist
+    order = np.argsort(t, kind="stable")
+    (_, t_learn), (_, t_val) = split_validation(order, t[order])
+    val, learn = np.bincount(t_val, minlength=10), np.bincount(t_learn, minlength=10)
+    assert val.tolist() == [0] * 8 + [4051, 5949] and learn[8] == 1800 and learn[9] == 0
+    assert 1 - val[9] / len(t_val) == pytest.approx(0.4051)
+
+
+# The lesson's own test cells, given a learner's answer: the right one passes, wrong ones are named.
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def run_lesson(name):
+    """A lesson's code cells without its exercises, run in order in one namespace (without the
+    setup cell), and its code exercises as {number: (solution source, [test sources])}.
+
+    Leaving the exercises out of the namespace makes sure that no test cell relies on another
+    exercise's solution or test cell: a learner may have skipped or botched them.
+    """
+    cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
+    namespace = {}
+    for cell in cells[2:]:
+        if cell.cell_type == "code" and "nbgrader" not in cell.metadata:
+            exec(cell.source, namespace)
+    exercises = {}
+    for i, cell in enumerate(cells):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            tests = []
+            for after in cells[i + 1:]:
+                if not after.metadata.get("nbgrader", {}).get("grade"):
+                    break
+                tests.append(after.source)
+            exercises[grade_id[2:5].replace("-", ".")] = (cell.source, tests)
+    plt.close("all")
+    return namespace, exercises
+
+
+def run_exercise(lesson, number, replace=None):
+    """Run exercise ``number``'s test cells after its solution, edited by (old, new) pairs."""
+    base, exercises = lesson
+    solution, test_cells = exercises[number]
+    for old, new in replace or ():
+        assert old in solution, old
+        solution = solution.replace(old, new)
+    namespace = dict(base)
+    exec(solution, namespace)
+    for test in test_cells:
+        exec(test, namespace)
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    return run_lesson("01_data_loading.ipynb")
+
+
+def test_the_lesson_has_three_code_exercises_whose_right_answers_pass(lesson):
+    assert sorted(lesson[1]) == ["1.1", "1.2", "1.3"]
+    for number in lesson[1]:
+        run_exercise(lesson, number)  # alone: no other exercise's solution or test ran
+
+
+CENTRED = "return (images.astype(np.float32) - 128) / 128"
+
+
+@pytest.mark.parametrize("new, message", [
+    # the bug left in, or moved: uint8 arithmetic wraps around
+    ("return (images - 128).astype(np.float32) / 128", r"the pixels wrapped around: .* uint8"),
+    ("return np.float32(images - 128) / 128", r"the pixels wrapped around"),
+    ("shifted = images - 128\n    return shifted.astype(np.float32) / 128", r"the pixels wrapped around"),
+    # the usual slips of the fix
+    ("return images.astype(np.float32) - 128 / 128", r"you subtracted 128 / 128 = 1: .*brackets"),
+    ("return (images - 128.0) / 128", r"should return float32 .*not float64"),
+    ("return images / 128 - 1", r"should return float32 .*not float64"),
+    ("images -= 128\n    return images.astype(np.float32) / 128", r"changed the images it was given"),
+    ("(images.astype(np.float32) - 128) / 128", r"returned None: did it forget to `return`"),
+    ("return images.astype(np.float32) / 255 * 2 - 1",
+     r"centred\(x_raw\[:1000\]\) differs from \(pixel - 128\) / 128"),
+])
+def test_exercise_1_3_names_the_mistake(lesson, new, message):
+    with pytest.raises(AssertionError, match=message):
+        run_exercise(lesson, "1.3", [(CENTRED, new)])
+
+
+@pytest.mark.parametrize("new", [
+    "return (np.asarray(images, dtype=np.float32) - 128) / 128",
+    "return ((images - np.float32(128)) / np.float32(128)).astype(np.float32)",
+    "x = images.astype(np.float32)\n    x -= 128\n    x /= 128\n    return x",
+])
+def test_exercise_1_3_accepts_right_answers_written_another_way(lesson, new):
+    run_exercise(lesson, "1.3", [(CENTRED, new)])
+
+
+@pytest.mark.parametrize("number, old, new, message", [
+    ("1.1", 'np.frombuffer(content, dtype=">u4"', 'np.frombuffer(content, dtype="<u4"',
+     r"read_idx_header\(training images\) is \(8, \(1625948160, 469762048, 469762048\)\), expected"),
+    ("1.1", "offset=4", "offset=0", r"read_idx_header\(training images\) is \(8, \(2051, 60000, 28\)\)"),
+    ("1.2", "return images.astype(np.float32) / 255", "return images / 255", r"should return float32"),
+    ("1.2", "return images.astype(np.float32) / 255", "return images.astype(np.float32) / 256",
+     r"it is 0\.9961 times the expected value everywhere"),
+])
+def test_exercises_1_1_and_1_2_name_the_mistake(lesson, number, old, new, message):
+    with pytest.raises(AssertionError, match=message):
+        run_exercise(lesson, number, [(old, new)])

@@ -1,0 +1,110 @@
+"""Lesson 2's exercises: each test cell passes a right answer and names the usual wrong ones.
+
+The test cells run as the lesson runs them, after the lesson's own cells (on the real MNIST),
+with the solution edited into a learner's mistake.
+"""
+import numpy as np
+import pytest
+
+from test_lesson_data import run_exercise, run_lesson
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    return run_lesson("02_mini_batches.ipynb")
+
+
+def test_the_lesson_has_three_code_exercises_whose_right_answers_pass(lesson):
+    assert sorted(lesson[1]) == ["2.1", "2.2", "2.4"]
+    for number in lesson[1]:
+        run_exercise(lesson, number)  # alone: no other exercise's solution or test ran
+
+
+def test_the_lessons_numbers_for_exercise_2_3():
+    """The model answer's figures: the birthday problem for batches of 100 and 1,000 of 60,000."""
+    n_images = 60000
+    for n, share in [(100, 0.0792), (1000, 0.9998)]:
+        assert 1 - np.prod(1 - np.arange(n) / n_images) == pytest.approx(share, abs=5e-5)
+    rng = np.random.default_rng(0)
+    repeats = np.mean([len(np.unique(rng.choice(n_images, 100))) < 100 for _ in range(20000)])
+    assert repeats == pytest.approx(0.0792, abs=0.006)  # 3 standard errors
+
+
+DRAW = "batch_mask = np.random.choice(x.shape[0], batch_size)\n    return x[batch_mask], t[batch_mask]"
+
+
+@pytest.mark.parametrize("new, message", [
+    ("batch_mask = np.random.choice(x.shape[1], batch_size)\n    return x[batch_mask], t[batch_mask]",
+     r"drew only 3 different rows, all below 3: draw from all x.shape\[0\] rows, not x.shape\[1\]"),
+    ("batch_mask = np.random.permutation(x.shape[0])[:batch_size]\n    return x[batch_mask], t[batch_mask]",
+     r"a batch of 50 from 10 rows has shape \(10, 3\), not \(50, 3\): draw with replacement"),
+    ("batch_mask = np.random.choice(x.shape[0], batch_size, replace=False)\n    return x[batch_mask], t[batch_mask]",
+     r"draw with replacement"),
+    ("return x[np.random.choice(x.shape[0], batch_size)], t[np.random.choice(x.shape[0], batch_size)]",
+     r"x_batch and t_batch come from different rows: use one batch_mask for both"),
+    ("batch_mask = np.random.choice(x.shape[0], batch_size)\n    return x[batch_mask], t[:batch_size]",
+     r"x_batch and t_batch come from different rows"),
+    ("np.random.seed(0)\n    " + DRAW, r"two calls gave the same batch"),
+    ("batch_mask = np.random.choice(batch_size, x.shape[0])\n    return x[batch_mask], t[batch_mask]",
+     r"x_batch.shape is \(1000, 3\), expected \(50, 3\)"),
+])
+def test_exercise_2_1_names_the_mistake(lesson, new, message):
+    with pytest.raises(AssertionError, match=message):
+        run_exercise(lesson, "2.1", [(DRAW, new)])
+
+
+EPOCH = "order = rng.permutation(train_size)"
+
+
+@pytest.mark.parametrize("new, message", [
+    ("order = np.random.permutation(train_size)", r"shuffle with the rng you are given"),
+    ("order = np.arange(train_size)", r"the indices come in order: shuffle them first"),
+    ("order = rng.choice(train_size, train_size)", r"the sorted indices of one epoch differs"),
+])
+def test_exercise_2_2_names_the_mistake(lesson, new, message):
+    with pytest.raises(AssertionError, match=message):
+        run_exercise(lesson, "2.2", [(EPOCH, new)])
+
+
+SHUFFLE = "order = rng.permutation(len(x))\n    x, t = x[order], t[order]"
+CUT = "for start in range(0, len(x) - batch_size + 1, batch_size)]"
+
+
+@pytest.mark.parametrize("replace, message", [
+    # the bug left in: two permutations
+    ([(SHUFFLE, "x = x[rng.permutation(len(x))]\n    t = t[rng.permutation(len(t))]")],
+     r"the images and the labels were shuffled in different orders, .*one permutation"),
+    # two shuffles in place: the caller's arrays change (and the pairs are lost)
+    ([(SHUFFLE, "rng.shuffle(x)\n    rng.shuffle(t)")], r"changed the caller's x or t in place"),
+    # one permutation, but only for the images
+    ([(SHUFFLE, "order = rng.permutation(len(x))\n    x = x[order]")], r"shuffled in different orders"),
+    # drawn with replacement: an epoch repeats some examples and misses others
+    ([(SHUFFLE, "order = rng.choice(len(x), len(x))\n    x, t = x[order], t[order]")],
+     r"repeats some and misses others: shuffle with rng.permutation"),
+    ([(SHUFFLE, "order = np.arange(len(x))\n    x, t = x[order], t[order]")],
+     r"the examples come in their original order: shuffle them"),
+    ([(SHUFFLE, "order = np.random.permutation(len(x))\n    x, t = x[order], t[order]")],
+     r"two generators with the same seed gave different epochs"),
+    ([(CUT, "for start in range(0, len(x) - batch_size, batch_size)]")],
+     r"the number of batches in an epoch of 1000 with batch size 100 is 9, expected 10"),
+    ([("return [(x[start", "[(x[start")], r"returned None: did it forget to `return`"),
+])
+def test_exercise_2_4_names_the_mistake(lesson, replace, message):
+    with pytest.raises(AssertionError, match=message):
+        run_exercise(lesson, "2.4", replace)
+
+
+@pytest.mark.parametrize("replace", [
+    # a generator, batch by batch
+    [("return [(x[start:start + batch_size], t[start:start + batch_size])\n            " + CUT,
+      "for start in range(0, len(x) - batch_size + 1, batch_size):\n"
+      "        yield x[start:start + batch_size], t[start:start + batch_size]")],
+    # indices shuffled in place, then used for both
+    [(SHUFFLE, "order = np.arange(len(x))\n    rng.shuffle(order)\n    x, t = x[order], t[order]")],
+    # masks as in exercise 2.2
+    [(SHUFFLE + "\n    return [(x[start:start + batch_size], t[start:start + batch_size])\n            " + CUT,
+      "order = rng.permutation(len(x))\n    return [(x[order[s:s + batch_size]], t[order[s:s + batch_size]])\n"
+      "            for s in range(0, len(x) - batch_size + 1, batch_size)]")],
+])
+def test_exercise_2_4_accepts_right_answers_written_another_way(lesson, replace):
+    run_exercise(lesson, "2.4", replace)
