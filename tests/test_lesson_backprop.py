@@ -263,8 +263,8 @@ def run_lesson(name):
         # Written answers (markdown) are graded by hand: see written_answers.
         if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
             tests = []
-            for after in cells[i + 1:]:
-                if not after.metadata.get("nbgrader", {}).get("grade"):
+            for after in cells[i + 1:]:       # its test cells: the graded code cells after it
+                if not after.metadata.get("nbgrader", {}).get("grade") or after.cell_type != "code":
                     break
                 tests.append(after.source)
             exercises[grade_id[2:5].replace("-", ".")] = (cell.source, tests)
@@ -273,11 +273,15 @@ def run_lesson(name):
 
 
 def written_answers(name):
-    """{exercise number: (the question's markdown, the answer cell)} of a lesson's written answers."""
+    """{exercise number: (its heading cell's markdown, the answer cell)} of a lesson's written
+    answers, the cells graded by hand."""
     cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
-    return {cell.metadata["nbgrader"]["grade_id"][2:5].replace("-", "."): (cells[i - 1].source, cell)
-            for i, cell in enumerate(cells) if cell.cell_type == "markdown"
-            and cell.metadata.get("nbgrader", {}).get("solution")}
+    answers = {}
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution"):
+            heading = next(c for c in reversed(cells[:i]) if c.source.startswith("### Exercise"))
+            answers[cell.metadata["nbgrader"]["grade_id"][2:5].replace("-", ".")] = (heading.source, cell)
+    return answers
 
 
 @pytest.fixture(scope="module")
