@@ -260,15 +260,28 @@ def run_lesson(name):
     exercises = {}
     for i, cell in enumerate(cells):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if cell.metadata.get("nbgrader", {}).get("solution"):
+        # Written answers (markdown) are graded by hand: see written_answers.
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
             tests = []
-            for after in cells[i + 1:]:
-                if not after.metadata.get("nbgrader", {}).get("grade"):
+            for after in cells[i + 1:]:       # its test cells: the graded code cells after it
+                if not after.metadata.get("nbgrader", {}).get("grade") or after.cell_type != "code":
                     break
                 tests.append(after.source)
             exercises[grade_id[2:5].replace("-", ".")] = (cell.source, tests)
     plt.close("all")
     return namespace, exercises
+
+
+def written_answers(name):
+    """{exercise number: (its heading cell's markdown, the answer cell)} of a lesson's written
+    answers, the cells graded by hand."""
+    cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
+    answers = {}
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution"):
+            heading = next(c for c in reversed(cells[:i]) if c.source.startswith("### Exercise"))
+            answers[cell.metadata["nbgrader"]["grade_id"][2:5].replace("-", ".")] = (heading.source, cell)
+    return answers
 
 
 @pytest.fixture(scope="module")
@@ -293,11 +306,32 @@ def run_exercise(lesson, number, replace=None, tests=None, before=(), namespace=
             exec(test, namespace)
 
 
-def test_the_lesson_has_four_exercises_whose_right_answers_pass(lesson):
+def test_the_lesson_has_four_code_exercises_whose_right_answers_pass(lesson):
     assert sorted(lesson[1]) == ["5.1", "5.2", "5.3", "5.4"]
     assert [len(tests) for _, tests in lesson[1].values()] == [1, 1, 1, 3]
     for number in lesson[1]:
         run_exercise(lesson, number)         # alone: no other exercise's solution or test ran
+
+
+def test_5_5_is_a_written_answer_graded_by_hand_whose_figures_the_lesson_computes(lesson):
+    """The question and the model answer quote section 6's figures as the cells compute them."""
+    question, answer = written_answers("05_backpropagation.ipynb")["5.5"]
+    grading = answer.metadata["nbgrader"]
+    assert question.startswith("### Exercise 5.5 (explain what you see):")
+    assert grading["grade"] and grading["solution"] and not grading["locked"] and grading["points"] == 2
+    assert grading["grade_id"] == "ex5-5-why-the-gradient-vanishes"
+    model = answer.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
+    norms, slopes, shrink, step_back = (lesson[0][name] for name in ("norms", "slopes", "shrink", "step_back"))
+    std, xavier = "std 0.01", "Xavier 1/√n"
+    for name in (std, xavier):
+        ratio = f"{norms[name][0] / norms[name][-1]:.1e}"
+        assert ratio in question and ratio in model, ratio
+    quoted = [f"{slopes[std]:.3f}", f"{slopes[xavier]:.3f}", f"{shrink[std]:.2f}", f"{shrink[xavier]:.2f}",
+              f"{step_back[std][0]:.3f}", *(f"{r:.3f}" for r in step_back[std][1:])]
+    assert all(figure in model for figure in quoted), [f for f in quoted if f not in model]
+    # what the answer says of them is what the figures show
+    assert abs(slopes[std] - 0.25) < 1e-3 and shrink[xavier] < 0.25     # "at its largest", "a quarter"
+    assert step_back[std][0] > step_back[std][1:].max()                    # "which loses less"
 
 
 @pytest.mark.parametrize("number, old, new, message", [

@@ -1,0 +1,164 @@
+"""Lesson 6's exercises: right answers pass, the usual wrong ones are named; and the collapsed
+"What you should see" cells of lessons 5 and 6 follow the course's convention.
+
+The lesson's own test cells run on the lesson's own namespace (its code cells without the
+exercises), as in tests/test_lesson_backprop.py.
+"""
+import re
+
+import nbformat
+import pytest
+
+from test_lesson_backprop import NOTEBOOKS, run_exercise, run_lesson, written_answers
+
+WYSS_METADATA = {"jupyter": {"source_hidden": True}, "tags": ["what-you-should-see"]}
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    return run_lesson("06_parameter_updates.ipynb")
+
+
+def test_the_lesson_has_three_code_exercises_whose_right_answers_pass(lesson):
+    assert sorted(lesson[1]) == ["6.1", "6.2", "6.3"]
+    for number in lesson[1]:
+        run_exercise(lesson, number)         # alone: no other exercise's solution or test ran
+
+
+def test_6_3_shows_the_bug_before_the_learner_fixes_it(lesson):
+    """The buggy function leaves the loss where it started; helpers.train, on the same
+    batches, lowers it: the symptom the exercise asks the learner to explain."""
+    buggy, right = lesson[0]["buggy_losses"], lesson[0]["train_losses"]
+    assert len(buggy) == len(right) == 300 and buggy[0] == pytest.approx(right[0], rel=1e-6)
+    assert abs(sum(buggy[-20:]) / 20 - sum(buggy[:20]) / 20) < 0.01
+    assert sum(right[-20:]) / 20 < 0.5 * sum(right[:20]) / 20
+
+
+UPDATE = "param -= learning_rate * grad[key]"
+LOSS = "        losses.append(network.loss(x_batch, t_batch))\n"
+GRAD = "grad = network.gradient(x_batch, t_batch)\n"
+RETURN = "    return losses\n"
+
+
+MEASURED_AFTER = [(LOSS, ""), (RETURN, "        losses.append(network.loss(x_batch, t_batch))\n" + RETURN)]
+
+
+@pytest.mark.parametrize("replace, message", [
+    # the bug left in: a new array bound to the loop's name, the network's own never touched
+    ([(UPDATE, "param = param - learning_rate * grad[key]")],
+     r"^network\.params\['W1'\] did not change: did you rebind a name \(param = param - \.\.\.\) "
+     r"instead of updating the array that network\.params holds"),
+    # the same trap, with a dict: a new dict bound to a local name
+    ([("        for key, param in network.params.items():\n",
+       "        params = {key: param - learning_rate * grad[key] for key, param in network.params.items()}\n"
+       "        for key, param in []:\n")],
+     r"^network\.params\['W1'\] did not change: did you rebind"),
+    # only the weights updated
+    ([("for key, param in network.params.items():",
+       'for key, param in [(k, network.params[k]) for k in ("W1", "W2")]:')],
+     r"^network\.params\['b1'\] did not change: .*, or leave 'b1' out\?"),
+    ([(UPDATE, "param += learning_rate * grad[key]")],
+     r"^your step moved network\.params\['W1'\] uphill, along the gradient: check the sign"),
+    ([(UPDATE, "param -= 0.1 * grad[key]")],
+     r"^your step moved network\.params\['W1'\] 2 times as far as helpers\.train's: use the "
+     r"learning_rate the function is given"),
+    # the gradient of another batch than the one drawn
+    ([(GRAD, "grad = network.gradient(x[:batch_size], t[:batch_size])\n")],
+     r"how your step moved network\.params\['W1'\] differs from -learning_rate \* the gradient on "
+     r"that same mini-batch"),
+    (MEASURED_AFTER, r"^the losses sgd_steps returned are not helpers\.train's from step 0 on \(yours "
+     r"[\d.]+, expected [\d.]+\): measure each mini-batch's loss before its update"),
+    ([(RETURN, "")], r"should return a list of 20 losses, not None"),
+    # batches drawn another way than buggy_sgd_steps draws them
+    ([("batch_mask = rng.integers(len(x), size=batch_size)",
+       "batch_mask = np.random.choice(len(x), batch_size)")],
+     r"how your step moved network\.params\['W1'\] differs"),
+])
+def test_6_3_names_the_mistake(lesson, replace, message):
+    with pytest.raises(AssertionError, match=message):
+        run_exercise(lesson, "6.3", replace)
+
+
+@pytest.mark.parametrize("new", [
+    "network.params[key] -= learning_rate * grad[key]",
+    # a new array put into the dict: TwoLayerNet computes with what params holds
+    "network.params[key] = param - learning_rate * grad[key]",
+    "np.subtract(param, learning_rate * grad[key], out=param)",
+])
+def test_6_3_accepts_right_answers_written_another_way(lesson, new):
+    run_exercise(lesson, "6.3", [(UPDATE, new)])
+
+
+def test_6_3_accepts_a_numpy_array_of_losses(lesson):
+    run_exercise(lesson, "6.3", [(RETURN, "    return np.array(losses)\n")])
+
+
+@pytest.mark.parametrize("number, old, new, message", [
+    ("6.1", "params[key] -= learning_rate * grads[key]",
+     "params[key] = params[key] - learning_rate * grads[key]",
+     r"params\['W1'\] is a new array: update it in place with -="),
+    ("6.1", "params[key] -= learning_rate * grads[key]", "params[key] += learning_rate * grads[key]",
+     r"how your update moved params\['W1'\] differs from -learning_rate \* grad .*: check the sign"),
+    ("6.2", "            return step\n", "            return step + 1\n",
+     r"steps_to_converge with learning rate 0\.01 is 423, expected 422"),
+])
+def test_6_1_and_6_2_name_the_mistake(lesson, number, old, new, message):
+    with pytest.raises(AssertionError, match=message):
+        run_exercise(lesson, number, [(old, new)])
+
+
+def test_6_2_s_written_answer_quotes_the_counts_its_test_computes(lesson):
+    question, answer = written_answers("06_parameter_updates.ipynb")["6.2"]
+    assert question.startswith("### Exercise 6.2 (explain what you see):")
+    assert answer.metadata["nbgrader"]["points"] == 1 and not answer.metadata["nbgrader"]["locked"]
+    namespace = dict(lesson[0])
+    solution, (test,) = lesson[1]["6.2"]
+    exec(solution, namespace)
+    exec(test, namespace)
+    steps = namespace["expected_steps"]
+    model = answer.source.split("### BEGIN SOLUTION")[1]
+    assert steps(0.5) == 1 and "needs one step" in model
+    assert f"({steps(0.95)} against {steps(0.1)})" in model and steps(0.95) > steps(0.1)
+
+
+# The What-you-should-see cells of lessons 5 and 6.
+
+@pytest.mark.parametrize("name", ["05_backpropagation.ipynb", "06_parameter_updates.ipynb"])
+def test_what_you_should_see_cells_are_collapsed_tagged_and_follow_the_cell_they_explain(name):
+    cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
+    for i, cell in enumerate(cells):
+        marked = cell.source.startswith("**What you should see")
+        tagged = "what-you-should-see" in cell.metadata.get("tags", [])
+        assert marked == tagged, (i, cell.source[:60])
+        if marked:
+            assert cell.cell_type == "markdown" and cell.metadata == WYSS_METADATA, i
+            assert cell.source.startswith("**What you should see**\n"), i
+            assert cells[i - 1].cell_type == "code", i     # after the cell that runs the experiment
+
+
+QUESTION = re.compile(r"\?(?!\w)")
+
+
+@pytest.mark.parametrize("name", ["05_backpropagation.ipynb", "06_parameter_updates.ipynb"])
+def test_every_question_the_prose_asks_is_answered_in_a_what_you_should_see_cell(name):
+    """A question outside the exercises (which have their own tests and model answers) is
+    followed by a What-you-should-see cell before the next section starts."""
+    cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
+    exercises = next(i for i, c in enumerate(cells) if c.source.startswith("## Exercises"))
+    asked = []
+    for i, cell in enumerate(cells[:exercises]):
+        prose = re.sub(r"`[^`]*`|\$[^$]*\$|\([^)]*\)|\[[^\]]*\]|\"[^\"]*\"", "", cell.source)
+        if cell.cell_type == "markdown" and i > 0 and QUESTION.search(prose) and \
+                not cell.source.startswith("**What you should see"):
+            asked.append(i)
+    for i in asked:
+        answered = False
+        for after in cells[i + 1:exercises]:
+            if after.source.startswith("**What you should see**"):
+                answered = True
+                break
+            if after.cell_type == "markdown" and after.source.startswith("## "):
+                break
+        assert answered, (i, cells[i].source[:80])
+    if name.startswith("06"):
+        assert len(asked) >= 4
