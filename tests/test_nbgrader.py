@@ -157,8 +157,9 @@ def test_nbgrader_validate_passes_the_solutions_and_fails_the_untouched_release(
     assert "Success! Your notebook passes all the tests." in solved
     untouched = nbgrader(graded, "validate", f"submitted/untouched/{assignment}/{assignment}.ipynb",
                          timeout=600)
-    tests = len(graded_cells(assignment, written=False))
-    assert f"VALIDATION FAILED ON {tests} CELL(S)!" in untouched and "NotImplementedError" in untouched
+    # Each test cell fails, and so does each written answer left as released.
+    graded = len(graded_cells(assignment, written=False) + graded_cells(assignment, written=True))
+    assert f"VALIDATION FAILED ON {graded} CELL(S)!" in untouched and "NotImplementedError" in untouched
 
 
 def test_every_lesson_generates_as_one_whole_course_assignment(tmp_path):
