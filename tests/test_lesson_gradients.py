@@ -187,3 +187,11 @@ def test_exercise_4_4_is_answered_before_the_measurement(cells):
     measurement = next(i for i, c in enumerate(cells) if "central_difference_error(dtype, h_values)" in c.source)
     assert answer < measurement
     assert "### BEGIN SOLUTION" in cells[answer].source and "varepsilon^{1/3}" in cells[answer].source
+
+
+@pytest.mark.parametrize("replace", [
+    [(RESTORE, "        x[index] += h                 # a step back up: x as it was, up to rounding\n")],
+    [(UP, "        x[index] = original + h\n"), (DOWN, "        x[index] = original - h\n")],
+])
+def test_exercise_4_3_accepts_right_answers_written_another_way(cells, replace):
+    run_exercise_4_3(cells, replace)
