@@ -1,5 +1,7 @@
 """Lesson 3's exercises: the notebook's solutions pass their checks, and the usual wrong answers
-fail with a message that names the mistake."""
+fail with a message that names the mistake. The written answers (3.4's why, 3.5) are graded by
+hand, come where they must, lose their model answers in the student edition, and what 3.5's model
+answer explains is what the lesson's cells compute."""
 import re
 import sys
 from pathlib import Path
