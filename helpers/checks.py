@@ -489,3 +489,74 @@ def check_numerical_loss_gradient(function, network, x, t, key):
     expected = numerical_gradient(lambda _: network.loss(x, t), network.params[key])
     check_array(yours, expected, f"your gradient of the loss for {key}",
                 "central differences (helpers.gradient.numerical_gradient)", rtol=1e-6, atol=1e-9)
+
+
+# Lesson 4, exercise 4.3: a numerical gradient fixed, with the bugs that spoil it named.
+
+def _entry(index):
+    return f"[{', '.join(str(int(i)) for i in index)}]"
+
+
+def check_fixed_gradient(gradient_function, h=1e-4, seed=0):
+    """``gradient_function(f, x, h)`` must give central differences of ``f`` at ``x``, nudging
+    ``x`` itself entry by entry and putting each entry back before the next one is nudged.
+
+    The loss here is softmax cross-entropy of v @ W, whose entries interact: an entry left
+    nudged spoils the partial derivatives computed after it, though not the first one.
+    """
+    from .functions import cross_entropy_error, softmax
+    from .gradient import numerical_gradient
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((3, 4))
+    v = rng.standard_normal(3)
+    t = np.eye(4)[2]
+
+    def loss(weights):
+        return cross_entropy_error(softmax(v @ weights), t)
+
+    before = W.copy()
+    yours = gradient_function(loss, W, h)
+    check_true(yours is not None, "your function returned None: did it forget to `return grad`?")
+    yours = np.asarray(yours, dtype=float)
+    check_equal(yours.shape, W.shape, "the shape of your gradient")
+    expected = numerical_gradient(loss, before.copy(), h)
+    off = ~np.isclose(yours, expected, rtol=1e-6, atol=1e-9)
+    moved = W - before
+    left_nudged = not np.allclose(W, before, rtol=0, atol=1e-12)
+    if off.any() and not off.flat[0]:
+        worst = np.unravel_index(np.argmax(np.abs(yours - expected)), W.shape)
+        message = (f"the first entry of your gradient is right, but entries after it are off, by up "
+                   f"to {abs(yours - expected)[worst]:.1e} at {_entry(worst)}: is x[idx] put back "
+                   "after it was nudged, before the next entry is nudged? Each entry's partial "
+                   "derivative must be taken with every other entry where it was")
+        if left_nudged:
+            message += (f". After your function, x[0, 0] is {moved[0, 0]:+.0e} away from where it "
+                        "was")
+        raise AssertionError(message)
+    if off.any():
+        forward = np.zeros(W.shape)
+        for index in np.ndindex(W.shape):
+            nudged = before.copy()
+            nudged[index] += h
+            forward[index] = (loss(nudged) - loss(before)) / h
+        if np.allclose(yours, forward, rtol=1e-6, atol=1e-9):
+            raise AssertionError("your gradient is the forward difference (f(x + h) - f(x)) / h: "
+                                 "central differences nudge both ways, (f(x + h) - f(x - h)) / (2h)")
+        if np.allclose(yours, forward / 2, rtol=1e-6, atol=1e-9):
+            raise AssertionError("your gradient is half the forward difference: f_minus is f at x "
+                                 "itself, not at x - h. Nudge x[idx] down to its original value "
+                                 "minus h before computing f_minus")
+        check_array(yours, expected, "your gradient", "central differences", rtol=1e-6, atol=1e-9)
+    check_true(not left_nudged, f"your gradient is right, but x has changed: after your function "
+               f"x[0, 0] is {moved[0, 0]:+.0e} away from where it was. Put every entry back as it "
+               "was, or the caller's weights are spoiled")
+    # A network's loss reads its weights from network.params, not from its argument: the
+    # gradient must come from nudging x itself, not a copy of it.
+    shared = rng.standard_normal((3, 4))
+    expected = numerical_gradient(loss, shared.copy(), h)
+    yours = gradient_function(lambda _: loss(shared), shared, h)
+    check_true(yours is not None and np.any(np.asarray(yours) != 0),
+               "for a function that reads x from elsewhere (as network.loss reads network.params) "
+               "your gradient is all zeros: nudge x itself, not a copy of it")
+    check_array(yours, expected, "your gradient of a function that reads x from elsewhere",
+                "central differences", rtol=1e-6, atol=1e-9)

@@ -1,5 +1,7 @@
 """Lesson 3's exercises: the notebook's solutions pass their checks, and the usual wrong answers
-fail with a message that names the mistake."""
+fail with a message that names the mistake. The written answers (3.4's why, 3.5) are graded by
+hand, come where they must, lose their model answers in the student edition, and what 3.5's model
+answer explains is what the lesson's cells compute."""
 import re
 import sys
 from pathlib import Path
@@ -23,7 +25,7 @@ def solutions():
     """The notebook's solution cells, run: {function name: function}."""
     namespace = {"np": np, "sigmoid": sigmoid, "softmax": softmax}
     for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-        if cell.metadata.get("nbgrader", {}).get("solution"):
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
             # The cell is the def line plus the solution; the student edition keeps only the def.
             exec(cell.source, namespace)
     return namespace
@@ -247,15 +249,64 @@ def test_plot_chain_draws_every_value_and_layer():
         plot_chain(["x", "y"], ["Affine", "sigmoid"])
 
 
-def test_students_can_read_why_the_untrained_loss_grows_with_the_classes():
-    """Exercise 3.4 asks "Why?": the answer must survive the student edition, which strips the
-    solution cell's comments, and JupyterLab shows it collapsed until the learner opens it."""
+def written_answers():
+    """The lesson's written answers: {grade_id: cell}, markdown cells the teacher grades by hand."""
+    return {cell.metadata["nbgrader"]["grade_id"]: cell
+            for cell in nbformat.read(NOTEBOOK, as_version=4).cells
+            if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution")}
+
+
+def test_the_written_answers_are_graded_by_hand_and_come_before_what_they_ask_about():
+    cells = nbformat.read(NOTEBOOK, as_version=4).cells
+    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in cells]
+    answers = written_answers()
+    assert sorted(answers) == ["ex3-4-why", "ex3-5-explain"]
+    for grade_id, cell in answers.items():
+        meta = cell.metadata["nbgrader"]
+        assert meta["grade"] and not meta["locked"] and meta["points"] >= 1, grade_id
+        assert SOLUTION.search(cell.source), grade_id
+    # 3.4 is predict, then run: the reason is written before the test cell measures real networks
+    assert ids.index("ex3-4-why") < ids.index("ex3-4-untrained-loss") < ids.index("ex3-4-tests")
+    assert "\\ln n" in answers["ex3-4-why"].source and "same classes" in answers["ex3-4-why"].source
+
+
+def test_students_get_the_questions_without_the_model_answers():
     pytest.importorskip("nbgrader")
     sys.path.insert(0, str(NOTEBOOK.parent.parent / "tools"))
     from student_edition import student_notebook
     cells = student_notebook(NOTEBOOK).cells
-    test = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "ex3-4-tests")
-    answer = cells[test + 1]
-    assert answer.cell_type == "markdown" and answer.metadata.get("jupyter", {}).get("source_hidden")
-    assert "\\ln n" in answer.source and "number of classes" in answer.source
-    assert "np.log(n_classes)" not in "".join(c.source for c in cells)  # the solution itself is gone
+    text = "\n".join(cell.source for cell in cells)
+    for grade_id, answer in written_answers().items():
+        model = SOLUTION.search(answer.source).group(1)
+        assert model.strip().splitlines()[0] not in text, grade_id
+        student = next(c for c in cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+        assert "YOUR ANSWER HERE" in student.source and "your answer:" in student.source
+    assert "np.log(n_classes)" not in text  # the code solution is gone too
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    """The lesson's code cells, exercises left out, run in order in one namespace."""
+    namespace = {}
+    for cell in nbformat.read(NOTEBOOK, as_version=4).cells[2:]:
+        if cell.cell_type == "code" and "nbgrader" not in cell.metadata:
+            exec(cell.source, namespace)
+    plt.close("all")
+    return namespace
+
+
+def test_exercise_3_5_shows_what_its_model_answer_explains(lesson):
+    """Along W2[0, 4], the batch's lowest loss has fewer right answers than the learned weight:
+    the images that turn wrong all turn into 4s, and the 4s' right probability grows."""
+    accuracy, loss = np.array(lesson["accuracies"]), np.array(lesson["losses"])
+    lowest, learned = lesson["lowest"], lesson["learned"]
+    assert lesson["shifts"][learned] == 0 and lowest != learned
+    assert accuracy[lowest] < accuracy[learned] and loss[lowest] < loss[learned]
+    assert lesson["became_wrong"].sum() > lesson["became_right"].sum() > 0
+    assert set(lesson["guess_lowest"][lesson["became_wrong"]]) == {4}
+    assert set(lesson["right"][lesson["became_right"]]) == {4}
+    fours = lesson["fours"]
+    assert lesson["p_lowest"][fours].mean() > 1.5 * lesson["p_learned"][fours].mean()
+    assert np.array_equal(lesson["W2_learned"][0, 4], lesson["original"])  # put back
+    # the sweep's figures the answer quotes: the accuracy's slope is 0, the loss's is not
+    assert lesson["accuracy_slope"] == 0 and lesson["loss_slope"] < 0

@@ -44,6 +44,7 @@ def test_every_lesson_has_the_same_setup_cell():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_each_lesson_ends_its_idea_with_a_check(path):
     cells = read(path).cells
+    # "## Check yourself", or "## Check: ..." named for what it checks (a lesson's own claims)
     headings = [i for i, c in enumerate(cells) if c.cell_type == "markdown"
                 and re.search(r"^##+ Check\b", c.source, re.M)]
     assert headings, "no 'Check yourself' (or 'Check: ...') section"
