@@ -93,6 +93,25 @@ def test_every_exercise_names_its_kind_and_half_of_them_need_thinking():
         f"before: {thinking}")
 
 
+def test_the_readme_lists_every_exercise_with_its_kind_and_how_it_is_graded():
+    readme = (ROOT / "README.md").read_text()
+    listed = {number: (title, kind, graded) for number, title, kind, graded in re.findall(
+        r"^\| (\d+\.\d+) \| (.*?) \| (.*?) \| (.*?) \|$", readme, re.M)}
+    expected = {}
+    for path in NOTEBOOKS:
+        for number, kind, cells in exercises(read(path)):
+            heading = next(line for c in cells for line in c.source.splitlines()
+                           if line.startswith("### Exercise"))
+            graded = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade")]
+            code = sum(c.metadata.nbgrader.points for c in graded if c.cell_type == "code")
+            written = sum(c.metadata.nbgrader.points for c in graded if c.cell_type == "markdown")
+            how = ([f"tests, {code:g} pt"] if code else []) + (
+                [f"**written answer**, {written:g} pt"] if written else [])
+            expected[number] = (heading.split("): ", 1)[1], kind, " + ".join(how))
+    assert listed == expected
+    assert f"**exercises**, {len(expected)} in all" in readme
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_what_you_should_see_cells_are_collapsed_and_tagged_for_the_editions_to_drop(path):
     nb = read(path)
