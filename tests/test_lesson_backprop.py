@@ -332,6 +332,8 @@ def test_5_5_is_a_written_answer_graded_by_hand_whose_figures_the_lesson_compute
     # what the answer says of them is what the figures show
     assert abs(slopes[std] - 0.25) < 1e-3 and shrink[xavier] < 0.25     # "at its largest", "a quarter"
     assert step_back[std][0] > step_back[std][1:].max()                    # "which loses less"
+    # and it tells the teacher what earns each of the 2 points
+    assert "*For the teacher:* one point for each part" in model
 
 
 @pytest.mark.parametrize("number, old, new, message", [

@@ -65,10 +65,14 @@ MEASURED_AFTER = [(LOSS, ""), (RETURN, "        losses.append(network.loss(x_bat
     # the gradient of another batch than the one drawn
     ([(GRAD, "grad = network.gradient(x[:batch_size], t[:batch_size])\n")],
      r"how your step moved network\.params\['W1'\] differs from -learning_rate \* the gradient on "
-     r"that same mini-batch"),
+     r"the mini-batch drawn as buggy_sgd_steps draws it"),
     (MEASURED_AFTER, r"^the losses sgd_steps returned are not helpers\.train's from step 0 on \(yours "
      r"[\d.]+, expected [\d.]+\): measure each mini-batch's loss before its update"),
     ([(RETURN, "")], r"should return a list of 20 losses, not None"),
+    # the exercise dodged: helpers.train called instead of the loop put right
+    ([(RETURN, "    return train(network, x, t, iters_num=steps, batch_size=batch_size, learning_rate="
+               "learning_rate, seed=seed, progress=False).train_loss_list\n")],
+     r"^sgd_steps calls train: put the wrong line of buggy_sgd_steps right instead"),
     # batches drawn another way than buggy_sgd_steps draws them
     ([("batch_mask = rng.integers(len(x), size=batch_size)",
        "batch_mask = np.random.choice(len(x), batch_size)")],
@@ -99,8 +103,36 @@ def test_6_3_accepts_a_numpy_array_of_losses(lesson):
      r"params\['W1'\] is a new array: update it in place with -="),
     ("6.1", "params[key] -= learning_rate * grads[key]", "params[key] += learning_rate * grads[key]",
      r"how your update moved params\['W1'\] differs from -learning_rate \* grad .*: check the sign"),
+    # a loop variable rebound, a new dict returned, a parameter left out: nothing changes in params
+    ("6.1", "for key in params:\n        params[key] -= learning_rate * grads[key]",
+     "for key, p in params.items():\n        p = p - learning_rate * grads[key]",
+     r"^params\['W1'\] did not change: did you rebind a name \(p = p - \.\.\.\)"),
+    ("6.1", "for key in params:\n        params[key] -= learning_rate * grads[key]",
+     "return {key: params[key] - learning_rate * grads[key] for key in params}",
+     r"^params\['W1'\] did not change: sgd_update returned a new dict, which nobody uses"),
+    ("6.1", "for key in params:", 'for key in ("W1", "W2"):',
+     r"^params\['b1'\] did not change: .*, or leave 'b1' out\?"),
+    # the learning rate forgotten or typed in
+    ("6.1", "params[key] -= learning_rate * grads[key]", "params[key] -= grads[key]",
+     r"^your update moved params\['W1'\] 10 times as far as -learning_rate \* grad: multiply the "
+     r"gradient by the learning_rate that sgd_update is given"),
+    ("6.1", "params[key] -= learning_rate * grads[key]", "params[key] -= 0.01 * grads[key]",
+     r"^your update moved params\['W1'\] 0\.1 times as far"),
     ("6.2", "            return step\n", "            return step + 1\n",
-     r"steps_to_converge with learning rate 0\.01 is 423, expected 422"),
+     r"steps_to_converge with learning rate 0\.01 is 423, expected 422, one too many: count the "
+     r"updates made until f\(x\) < tolerance, testing f\(x\) before each update"),
+    # f tested after each update instead of before it
+    ("6.2", "        if f(x) < tolerance:\n            return step\n        x -= lr * numerical_gradient(f, x)\n",
+     "        x -= lr * numerical_gradient(f, x)\n        if f(x) < tolerance:\n            return step\n",
+     r"is 421, expected 422, one too few"),
+    # the size of the gradient compared with the tolerance instead of f(x)
+    ("6.2", "if f(x) < tolerance:", "if np.linalg.norm(numerical_gradient(f, x)) < tolerance:",
+     r"is \d+, expected 422: count the updates made until f\(x\) < tolerance"),
+    # max_steps forgotten: the loop ends without a return, or never stops before convergence
+    ("6.2", "    return max_steps\n", "",
+     r"with learning rate 0\.01 and max_steps=100 is None, expected 100: stop after max_steps updates"),
+    ("6.2", "for step in range(max_steps):", "for step in range(10 ** 9):",
+     r"with learning rate 0\.01 and max_steps=100 is 422, expected 100"),
 ])
 def test_6_1_and_6_2_name_the_mistake(lesson, number, old, new, message):
     with pytest.raises(AssertionError, match=message):
@@ -119,6 +151,7 @@ def test_6_2_s_written_answer_quotes_the_counts_its_test_computes(lesson):
     model = answer.source.split("### BEGIN SOLUTION")[1]
     assert steps(0.5) == 1 and "needs one step" in model
     assert f"({steps(0.95)} against {steps(0.1)})" in model and steps(0.95) > steps(0.1)
+    assert "*For the teacher:* the point is for the reason" in model
 
 
 # The What-you-should-see cells of lessons 5 and 6.
