@@ -98,6 +98,9 @@ EPOCH_LIST = "return [order[start:start + batch_size]\n            " + EPOCH_CUT
      r"some indices come twice in one epoch"),
     (EPOCH_LIST, "[order[start:start + batch_size]\n            " + EPOCH_CUT,
      r"epoch_masks returned None: did it forget to `return`"),
+    # rng.shuffle's None kept as the order
+    ("order = rng.permutation(train_size)", "order = rng.shuffle(np.arange(train_size))",
+     r"rng.shuffle shuffles an array in place and returns None; rng.permutation\(train_size\)"),
 ])
 def test_exercise_2_2_names_the_mistakes_of_cutting(lesson, old, new, message):
     with pytest.raises(AssertionError, match=message):
@@ -143,6 +146,11 @@ CUT = "for start in range(0, len(x) - batch_size + 1, batch_size)]"
     # the last, incomplete batch kept
     ([(CUT, "for start in range(0, len(x), batch_size)]")],
      r"an epoch of 950 examples in batches of 100 has 9 batches of 100 .*yours has 10 of \[50, 100\]"),
+    # rng.shuffle's None kept: as an index it adds an axis, as the data it has no length
+    ([(SHUFFLE, "order = rng.shuffle(np.arange(len(x)))\n    x, t = x[order], t[order]")],
+     r"no batch at all for 1000 examples. Is your order None\? rng.shuffle"),
+    ([(SHUFFLE, "x, t = rng.shuffle(x.copy()), rng.shuffle(t.copy())")],
+     r"rng.shuffle shuffles an array in place and returns None; rng.permutation\(len\(x\)\)"),
     # pairs of one image and its label, not of two arrays
     ([("return [(x[start:start + batch_size], t[start:start + batch_size])",
        "return [list(zip(x[start:start + batch_size], t[start:start + batch_size]))")],
