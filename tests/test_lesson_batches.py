@@ -47,6 +47,15 @@ DRAW = "batch_mask = np.random.choice(x.shape[0], batch_size)\n    return x[batc
     ("np.random.seed(0)\n    " + DRAW, r"two calls gave the same batch"),
     ("batch_mask = np.random.choice(batch_size, x.shape[0])\n    return x[batch_mask], t[batch_mask]",
      r"x_batch.shape is \(1000, 3\), expected \(50, 3\)"),
+    # the article's lines copied as they are: its train_size, or its x_train and t_train
+    ("batch_mask = np.random.choice(train_size, batch_size)\n    return x[batch_mask], t[batch_mask]",
+     r"raised IndexError .* for an x of 1000 rows: draw row numbers below x.shape\[0\].*not below train_size"),
+    ("batch_mask = np.random.choice(train_size, batch_size)\n    return x_train[batch_mask], t_train[batch_mask]",
+     r"x_batch has rows of 784 numbers, but the x given to draw_batch has rows of 3: .*not from x_train"),
+    ("batch_mask = np.random.choice(x.shape[0], batch_size)\n    return t[batch_mask], x[batch_mask]",
+     r"returned \(t_batch, x_batch\): return the images first"),
+    ("return np.random.choice(x.shape[0], batch_size)",
+     r"should return a pair, \(x_batch, t_batch\), but it returned a value of type ndarray and length 50"),
 ])
 def test_exercise_2_1_names_the_mistake(lesson, new, message):
     with pytest.raises(AssertionError, match=message):
@@ -59,11 +68,54 @@ EPOCH = "order = rng.permutation(train_size)"
 @pytest.mark.parametrize("new, message", [
     ("order = np.random.permutation(train_size)", r"shuffle with the rng you are given"),
     ("order = np.arange(train_size)", r"the indices come in order: shuffle them first"),
-    ("order = rng.choice(train_size, train_size)", r"the sorted indices of one epoch differs"),
+    ("order = rng.choice(train_size, train_size)", r"some indices come twice in one epoch, and others never"),
+    ("order = np.random.default_rng(0).permutation(train_size)",
+     r"two generators with different seeds gave the same epoch: shuffle with the rng you are given"),
 ])
 def test_exercise_2_2_names_the_mistake(lesson, new, message):
     with pytest.raises(AssertionError, match=message):
         run_exercise(lesson, "2.2", [(EPOCH, new)])
+
+
+EPOCH_CUT = "for start in range(0, train_size - batch_size + 1, batch_size)]"
+EPOCH_LIST = "return [order[start:start + batch_size]\n            " + EPOCH_CUT
+
+
+@pytest.mark.parametrize("old, new, message", [
+    # the last, incomplete batch kept: only an epoch whose size batch_size does not divide shows it
+    (EPOCH_CUT, "for start in range(0, train_size, batch_size)]",
+     r"an epoch of 1050 indices in batches of 100 has 10 batches of 100 .* yours has 11 of \[50, 100\]"),
+    (EPOCH_CUT, "for start in range(0, train_size - batch_size, batch_size)]",
+     r"has 10 batches, yours has 9: the last full batch is missing"),
+    # cut into train_size // batch_size equal parts: right for 1000, batches of 105 for 1050
+    (EPOCH_LIST, "return np.array_split(order, train_size // batch_size)", r"yours has 10 of \[105\] indices"),
+    (EPOCH_LIST, "return np.split(order, train_size // batch_size)", r"yours has 10 of \[105\] indices"),
+    (EPOCH_LIST, "return order.reshape(-1, batch_size)",
+     r"raised ValueError .*leave out the last, incomplete batch"),
+    # a fresh permutation for every batch
+    ("order = rng.permutation(train_size)\n    " + EPOCH_LIST,
+     "return [rng.permutation(train_size)[:batch_size] for _ in range(train_size // batch_size)]",
+     r"some indices come twice in one epoch"),
+    (EPOCH_LIST, "[order[start:start + batch_size]\n            " + EPOCH_CUT,
+     r"epoch_masks returned None: did it forget to `return`"),
+    # rng.shuffle's None kept as the order
+    ("order = rng.permutation(train_size)", "order = rng.shuffle(np.arange(train_size))",
+     r"rng.shuffle shuffles an array in place and returns None; rng.permutation\(train_size\)"),
+])
+def test_exercise_2_2_names_the_mistakes_of_cutting(lesson, old, new, message):
+    with pytest.raises(AssertionError, match=message):
+        run_exercise(lesson, "2.2", [(old, new)])
+
+
+@pytest.mark.parametrize("old, new", [
+    # a generator, like helpers.train.batch_masks
+    (EPOCH_LIST, "for start in range(0, train_size - batch_size + 1, batch_size):\n"
+                 "        yield order[start:start + batch_size]"),
+    # a 2-D array: one row per batch
+    (EPOCH_LIST, "n = train_size // batch_size\n    return order[:n * batch_size].reshape(n, batch_size)"),
+])
+def test_exercise_2_2_accepts_right_answers_written_another_way(lesson, old, new):
+    run_exercise(lesson, "2.2", [(old, new)])
 
 
 SHUFFLE = "order = rng.permutation(len(x))\n    x, t = x[order], t[order]"
@@ -88,6 +140,21 @@ CUT = "for start in range(0, len(x) - batch_size + 1, batch_size)]"
     ([(CUT, "for start in range(0, len(x) - batch_size, batch_size)]")],
      r"the number of batches in an epoch of 1000 with batch size 100 is 9, expected 10"),
     ([("return [(x[start", "[(x[start")], r"returned None: did it forget to `return`"),
+    # a generator of its own, seeded: the same epoch whatever rng it is given
+    ([(SHUFFLE, "order = np.random.default_rng(0).permutation(len(x))\n    x, t = x[order], t[order]")],
+     r"two generators with different seeds gave the same epoch"),
+    # the last, incomplete batch kept
+    ([(CUT, "for start in range(0, len(x), batch_size)]")],
+     r"an epoch of 950 examples in batches of 100 has 9 batches of 100 .*yours has 10 of \[50, 100\]"),
+    # rng.shuffle's None kept: as an index it adds an axis, as the data it has no length
+    ([(SHUFFLE, "order = rng.shuffle(np.arange(len(x)))\n    x, t = x[order], t[order]")],
+     r"no batch at all for 1000 examples. Is your order None\? rng.shuffle"),
+    ([(SHUFFLE, "x, t = rng.shuffle(x.copy()), rng.shuffle(t.copy())")],
+     r"rng.shuffle shuffles an array in place and returns None; rng.permutation\(len\(x\)\)"),
+    # pairs of one image and its label, not of two arrays
+    ([("return [(x[start:start + batch_size], t[start:start + batch_size])",
+       "return [list(zip(x[start:start + batch_size], t[start:start + batch_size]))")],
+     r"should return a list of pairs \(x_batch, t_batch\), one pair per batch"),
 ])
 def test_exercise_2_4_names_the_mistake(lesson, replace, message):
     with pytest.raises(AssertionError, match=message):

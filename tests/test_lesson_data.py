@@ -164,14 +164,41 @@ def test_exercise_1_3_accepts_right_answers_written_another_way(lesson, new):
     run_exercise(lesson, "1.3", [(CENTRED, new)])
 
 
+HEADER = 'np.frombuffer(content, dtype=">u4", count=ndim, offset=4)'
+NORMALIZE = "return images.astype(np.float32) / 255"
+
+
 @pytest.mark.parametrize("number, old, new, message", [
-    ("1.1", 'np.frombuffer(content, dtype=">u4"', 'np.frombuffer(content, dtype="<u4"',
-     r"read_idx_header\(training images\) is \(8, \(1625948160, 469762048, 469762048\)\), expected"),
-    ("1.1", "offset=4", "offset=0", r"read_idx_header\(training images\) is \(8, \(2051, 60000, 28\)\)"),
-    ("1.2", "return images.astype(np.float32) / 255", "return images / 255", r"should return float32"),
-    ("1.2", "return images.astype(np.float32) / 255", "return images.astype(np.float32) / 256",
+    ("1.1", HEADER, HEADER.replace(">u4", "<u4"), r"the right bytes read in the wrong order: .*'>u4'"),
+    ("1.1", HEADER, HEADER.replace('">u4"', "np.uint32"), r"the right bytes read in the wrong order"),
+    ("1.1", "offset=4", "offset=0", r"start with the magic number 2051: .*offset=4"),
+    ("1.1", "count=ndim", "count=3", r"the labels file has 1 dimension .* yours gives 3 sizes.*count=content\[3\]"),
+    ("1.1", "return type_code, dims", "return 8, (count, rows, cols)", r"the labels file has 1 dimension"),
+    ("1.1", "return type_code, dims", "return type_code, np.array(dims)", r"not a tuple: return the sizes as a tuple"),
+    ("1.1", "return type_code, dims", "return type_code, list(dims)", r"dims is \[60000, 28, 28\], not a tuple"),
+    ("1.1", "return type_code, dims", "return content[2:3], dims", r"a bytes object: content\[2\]"),
+    ("1.1", "return type_code, dims", "return int(np.frombuffer(content, '>u4', count=1)[0]), dims",
+     r"the type code is 2051, the whole magic number: it is byte 2 alone"),
+    ("1.1", "return type_code, dims", "type_code, dims", r"returned None: did it forget to `return"),
+    ("1.1", "return type_code, dims", "return dims", r"is \(60000, 28, 28\): return a pair, \(type_code, dims\)"),
+    ("1.2", NORMALIZE, "return images / 255", r"should return float32"),
+    ("1.2", NORMALIZE, "return images.astype(np.float32) / 256",
      r"it is 0\.9961 times the expected value everywhere"),
+    ("1.2", NORMALIZE, "images /= 255\n    return images", r"divides in place, into the uint8 array"),
+    ("1.2", NORMALIZE, "images.astype(np.float32) / 255", r"returned None: did it forget to `return`"),
+    ("1.2", NORMALIZE, "return images.astype(np.float32) / images.max()",
+     r"divided by the largest pixel of the images it was given: divide by 255"),
 ])
 def test_exercises_1_1_and_1_2_name_the_mistake(lesson, number, old, new, message):
     with pytest.raises(AssertionError, match=message):
         run_exercise(lesson, number, [(old, new)])
+
+
+@pytest.mark.parametrize("number, old, new", [
+    ("1.1", "return type_code, dims", "return type_code, tuple(np.frombuffer(content, '>u4', count=ndim, offset=4))"),
+    ("1.1", "return type_code, dims", "return int(type_code), dims"),
+    ("1.2", NORMALIZE, "return (images / 255).astype(np.float32)"),
+    ("1.2", NORMALIZE, "return images / np.float32(255)"),
+])
+def test_exercises_1_1_and_1_2_accept_right_answers_written_another_way(lesson, number, old, new):
+    run_exercise(lesson, number, [(old, new)])
