@@ -152,6 +152,11 @@ def check_softmax(softmax_fn):
                 "place: write `a - ...`, not `a -= ...`)")
     check_true(yours is not None, "your softmax returned None: did it forget to `return`?")
     yours = np.asarray(yours)
+    down_columns = np.exp(scores - scores.max(axis=0))
+    down_columns /= down_columns.sum(axis=0)
+    check_true(yours.shape != scores.shape or not np.allclose(yours, down_columns),
+               "you worked along axis=0, down the columns: each row is one example's scores, so "
+               "take the max and the sum of each row, axis=1 (with keepdims=True)")
     sums = np.sum(yours, axis=-1)
     check_true(yours.shape != scores.shape or np.allclose(sums, 1), f"each row should sum to 1, "
                f"yours sum to {np.round(sums, 3)}: divide by the sum of each row (axis=1, keepdims=True)")

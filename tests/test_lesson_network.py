@@ -138,6 +138,11 @@ def column_max(a):
     return naive(a - a.max(axis=0))
 
 
+def along_columns(a):
+    exp = np.exp(a - a.max(axis=0, keepdims=True))
+    return exp / exp.sum(axis=0, keepdims=True)
+
+
 def max_without_keepdims(a):
     return naive(a - a.max(axis=1))
 
@@ -154,6 +159,7 @@ WRONG_SOFTMAX = {
     r"\(not its min or mean\)": row_min,
     r"give \[nan  0\.  0\.\]: subtract each row's maximum \(not its min or mean\)": row_mean,
     r"you subtracted each column's maximum \(axis=0\): subtract each row's maximum": column_max,
+    r"you worked along axis=0, down the columns: .* axis=1": along_columns,
     r"shapes \(2,3\) \(2,\)\) for scores of shape \(2, 3\): did you forget keepdims=True\?":
         max_without_keepdims,
     "did you forget keepdims=True": sum_without_keepdims,
