@@ -109,6 +109,17 @@ def check_forward_pass(forward, network, x):
         }
         for mistake, result in wrong.items():
             check_true(not np.allclose(yours, result, rtol=1e-4, atol=1e-5), mistake)
+        # Section 1's code computes with the notebook's own W1, b1, W2, b2: copied into forward,
+        # it ignores the params it is given.
+        others = {key: 2 * value + 0.1 for key, value in p.items()}
+        try:
+            with_others = forward(x, others)
+        except Exception:  # noqa: BLE001 - any failure here means forward does read params
+            with_others = None
+        check_true(with_others is None or not np.allclose(np.asarray(with_others, dtype=float), yours),
+                   "your forward gives the same scores whatever params it is given: compute from "
+                   "params[\"W1\"], params[\"b1\"], params[\"W2\"] and params[\"b2\"], not from the "
+                   "notebook's W1, b1, W2, b2 (section 1's network) or network.predict")
     check_array(yours, expected, "your forward(x, params)", "network.predict(x)", rtol=1e-4, atol=1e-5)
 
 
@@ -137,10 +148,15 @@ def check_softmax(softmax_fn):
     scores = np.array([[0.3, 2.9, 4.0], [1.0, 1.0, -1.0]])
     before = scores.copy()
     yours = _softmax_of(softmax_fn, scores)
-    check_array(scores, before, "the scores after your function", "the scores before it (do not "
-                "change them in place: write `a - ...`, not `a -= ...`)")
+    check_array(scores, before, "`a` after your function", "`a` before it (do not change it in "
+                "place: write `a - ...`, not `a -= ...`)")
     check_true(yours is not None, "your softmax returned None: did it forget to `return`?")
     yours = np.asarray(yours)
+    down_columns = np.exp(scores - scores.max(axis=0))
+    down_columns /= down_columns.sum(axis=0)
+    check_true(yours.shape != scores.shape or not np.allclose(yours, down_columns),
+               "you worked along axis=0, down the columns: each row is one example's scores, so "
+               "take the max and the sum of each row, axis=1 (with keepdims=True)")
     sums = np.sum(yours, axis=-1)
     check_true(yours.shape != scores.shape or np.allclose(sums, 1), f"each row should sum to 1, "
                f"yours sum to {np.round(sums, 3)}: divide by the sum of each row (axis=1, keepdims=True)")
@@ -188,6 +204,9 @@ def check_loss(loss_fn, scores, t):
         "you used log10: the loss uses the natural log, np.log": expected / np.log(10),
         "you used log2: the loss uses the natural log, np.log": expected / np.log(2),
     }
+    if n != classes:  # len(scores[0]) or scores.shape[1] for N
+        wrong[f"you divided by the number of classes, {classes}: divide by the number of examples, "
+              f"N = {n} (the rows)"] = expected * n / classes
     for mistake, value in wrong.items():
         check_true(not np.isclose(yours, value, rtol=1e-4), mistake)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -209,11 +228,16 @@ def check_untrained_loss(untrained_loss, n_classes, measured):
     wrong = {
         "that is the probability of each class: the loss is minus its log": 1 / n_classes,
         "that is log base 10: the loss uses the natural logarithm, np.log": np.log10(n_classes),
+        "that is log base 2: the loss uses the natural logarithm, np.log": np.log2(n_classes),
         "check the sign: -log(1/n) is positive": -np.log(n_classes),
     }
     for mistake, value in wrong.items():
         check_true(not np.isclose(yours, value, rtol=1e-3), f"{yours:.4g} for {n_classes} classes: "
                    + mistake)
+    # Section 5's number, typed in or rounded (2.3): right for 10 classes only.
+    check_true(n_classes == 10 or not np.isclose(yours, np.log(10), rtol=0.01),
+               f"{yours:.4g} for {n_classes} classes: that is about ln 10, the loss for 10 digits. "
+               "Compute your prediction from n_classes")
     raise AssertionError(f"you expect {yours:.4g} for {n_classes} classes, but an untrained "
                          f"network measures {measured:.4g}: what probability does each class get?")
 
@@ -442,6 +466,48 @@ def check_assembled_from_layers(gradient_function, x, t,
             + ". Assemble it from the layers as in section 5, not from the formulas")
 
 
+# Lesson 4, exercise 4.1: central differences for an array of any shape.
+
+def check_central_difference_gradient(gradient_function, f, x, h=1e-4):
+    """``gradient_function(f, x)`` must give the central differences of ``f`` at the float64
+    array ``x``, of any shape, and put every entry of ``x`` back.
+
+    The comparison is tight (1e-7, relative), so that forward differences, whose error shrinks
+    only like h, fail instead of passing as nearly right.
+    """
+    from .gradient import numerical_gradient
+    before = x.copy()
+    try:
+        yours = gradient_function(f, x)
+    except IndexError as error:  # section 2's range(x.size) and x[i], on a 2-D array
+        raise AssertionError(
+            f"your function raised IndexError ({error}) for x of shape {x.shape}: on a "
+            f"{x.ndim}-D array x[i] is not one entry, and i in range(x.size) runs past the first "
+            "axis. Visit every entry with `for index in np.ndindex(x.shape):` and x[index]") from None
+    check_true(yours is not None, "your function returned None: did it forget to `return grad`?")
+    check_array(x, before, "x after your function", "x before it (put every entry back)",
+                rtol=0, atol=1e-12)
+    yours = np.asarray(yours, dtype=float)
+    check_true(yours.shape == x.shape, f"your gradient has shape {yours.shape}, but x has shape "
+               f"{x.shape}: one partial derivative per entry, each from nudging that entry alone")
+    expected = numerical_gradient(f, before.copy(), h)
+    if not np.allclose(yours, expected, rtol=1e-7, atol=1e-9):
+        forward = np.zeros(x.shape)
+        for index in np.ndindex(x.shape):
+            nudged = before.copy()
+            nudged[index] += h
+            forward[index] = (f(nudged) - f(before)) / h
+        check_true(not np.allclose(yours, forward, rtol=1e-7, atol=1e-9),
+                   "your gradient is the forward difference (f(x + h) - f(x)) / h, close but less "
+                   "accurate (its error shrinks like h, not h²): central differences nudge both "
+                   "ways, (f(x + h) - f(x - h)) / (2 * h)")
+        check_true(not np.allclose(yours, expected * h * h, rtol=1e-6, atol=1e-15),
+                   "your gradient is h² times too small: `/ 2 * h` divides by 2, then multiplies "
+                   "by h; write `/ (2 * h)`")
+    check_array(yours, expected, "your gradient", "central differences "
+                "(helpers.gradient.numerical_gradient)", rtol=1e-7, atol=1e-9)
+
+
 # Lesson 4, exercise 4.2 (it leads to this lesson): the gradient of a network's loss by central
 # differences, told apart from backprop, forward differences and every parameter's gradient.
 
@@ -450,7 +516,25 @@ def check_numerical_loss_gradient(function, network, x, t, key):
     from .gradient import numerical_gradient
     before = {name: value.copy() for name, value in network.params.items()}
     calls, backprops = [], []
-    network.loss = lambda *args: calls.append(1) or type(network).loss(network, *args)
+
+    def counted_loss(*args, **kwargs):
+        given = args[0] if args else kwargs.get("x")
+        if len(args) + len(kwargs) != 2:
+            raise AssertionError(
+                f"network.loss was called with {len(args) + len(kwargs)} argument(s); it takes two, "
+                "network.loss(x, t), the images and their labels, and reads the weights from "
+                "network.params. A numerical gradient calls f(W) with the array it nudges, so give "
+                "it a function of W that calls network.loss(x, t): lambda W: network.loss(x, t)")
+        if np.shape(given) != np.shape(x):
+            raise AssertionError(
+                f"network.loss was given an array of shape {np.shape(given)} where the images go "
+                f"(x has shape {np.shape(x)}): call network.loss(x, t) with the batch. It reads the "
+                "weights from network.params, so the function you differentiate may ignore its "
+                "argument: lambda W: network.loss(x, t)")
+        calls.append(1)
+        return type(network).loss(network, *args, **kwargs)
+
+    network.loss = counted_loss
     network.loss_and_gradient = (lambda *args: backprops.append(1)
                                  or type(network).loss_and_gradient(network, *args))
     try:
@@ -472,6 +556,10 @@ def check_numerical_loss_gradient(function, network, x, t, key):
         if not calls:
             why = ("never: network.gradient is backpropagation (lesson 5); here the gradient "
                    "comes from nudging the parameters and calling network.loss")
+        elif len(calls) == 1:
+            why = ("once: a loss computed before the nudges never sees them. The function you "
+                   "differentiate must call network.loss each time it is called: "
+                   "lambda W: network.loss(x, t)")
         elif len(calls) == size + 1:
             why = ("once per entry plus once: forward differences, (f(x + h) - f(x)) / h; use "
                    "central differences, (f(x + h) - f(x - h)) / (2 h)")
@@ -482,7 +570,7 @@ def check_numerical_loss_gradient(function, network, x, t, key):
             why = "a different number of times"
         raise AssertionError(f"central differences call network.loss twice per entry of "
                              f"params[{key!r}], 2 × {size} = {2 * size} times; your function "
-                             f"called it {len(calls)} times, {why}")
+                             f"called it {len(calls)} time{'' if len(calls) == 1 else 's'}, {why}")
     check_true(yours is None or np.any(np.asarray(yours) != 0), "your gradient is all zeros: "
                "nudge the array in network.params itself, not a copy, since network.loss reads "
                "the params from there")

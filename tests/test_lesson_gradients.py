@@ -195,3 +195,157 @@ def test_exercise_4_4_is_answered_before_the_measurement(cells):
 ])
 def test_exercise_4_3_accepts_right_answers_written_another_way(cells, replace):
     run_exercise_4_3(cells, replace)
+
+
+def test_the_lessons_buggy_gradient_is_right_only_where_the_lesson_says(cells):
+    """The demo's printout and its collapsed explanation: the first entry is right, and so is
+    [1, 0], whose first row is shifted alike (softmax ignores that); the others are off."""
+    demo = next(c for c in cells if c.source.startswith("def buggy_gradient("))
+    namespace = {"np": np}
+    exec("from helpers.gradient import numerical_gradient\n"
+         "from helpers.functions import cross_entropy_error, softmax\n" + demo.source, namespace)
+    difference = np.abs(namespace["buggy"] - namespace["right_gradient"])
+    assert difference[0, 0] < 1e-9 and difference[1, 0] < 1e-9
+    assert np.all(np.delete(difference.ravel(), [0, 3]) > 1e-7)
+    explanation = cells[next(i for i, c in enumerate(cells) if c is demo) + 1:]
+    answer = next(c for c in explanation if "what-you-should-see" in c.metadata.get("tags", []))
+    assert "`[1, 0]`" in answer.source
+
+
+WYSS_METADATA = {"jupyter": {"source_hidden": True}, "tags": ["what-you-should-see"]}
+
+
+def test_exercise_4_3s_question_is_answered_after_its_test(cells):
+    """The prose asks what differs for the first entry: a collapsed cell after the test answers."""
+    after = cells[by_grade_id(cells, "ex4-3-tests") + 1]
+    assert after.cell_type == "markdown" and after.metadata == WYSS_METADATA
+    assert after.source.startswith("**What you should see**")
+    assert "original = x[index]" in after.source
+
+
+def run_exercise_4_1(cells, replace=()):
+    """Exercise 4.1's solution, edited by (old, new) pairs, then its test cell."""
+    from helpers.functions import cross_entropy_error, softmax
+    solution = cells[by_grade_id(cells, "ex4-1-central-differences")].source
+    for old, new in replace:
+        assert old in solution, old
+        solution = solution.replace(old, new)
+    namespace = {"np": np, "cross_entropy_error": cross_entropy_error, "softmax": softmax}
+    exec(solution, namespace)
+    exec(cells[by_grade_id(cells, "ex4-1-tests")].source, namespace)
+
+
+def test_exercise_4_1s_right_answer_passes(cells):
+    run_exercise_4_1(cells)
+
+
+BOOKS_1D = """def central_difference_gradient(f, x, h=1e-4):
+    grad = np.zeros_like(x)
+    for idx in range(x.size):
+        tmp_val = x[idx]
+        x[idx] = tmp_val + h
+        fxh1 = f(x)
+        x[idx] = tmp_val - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+        x[idx] = tmp_val
+    return grad
+"""
+
+
+@pytest.mark.parametrize("replace, message", [
+    # forward differences pass a loose comparison: the test's is tight enough to name them
+    ([("        x[index] = original - h\n        f_minus = f(x)\n",
+       "        f_minus = f(x)\n        x[index] = original\n        f_minus, f_plus = f(x), f_plus\n"),
+      ("(f_plus - f_minus) / (2 * h)", "(f_plus - f_minus) / h")],
+     r"your gradient is the forward difference \(f\(x \+ h\) - f\(x\)\) / h"),
+    ([("(2 * h)", "2 * h")], r"h² times too small: `/ 2 \* h` divides by 2, then multiplies by h"),
+    ([("(2 * h)", "h")], r"it is 2 times the expected value everywhere"),
+    ([("(f_plus - f_minus)", "(f_minus - f_plus)")], r"check the sign"),
+    ([("        x[index] = original\n", "")],
+     r"x after your function differs from x before it \(put every entry back\)"),
+    ([("    return grad\n", "")], r"returned None"),
+    ([("    return grad\n", "    return (f(x + h) - f(x - h)) / (2 * h)\n")],
+     r"your gradient has shape \(\), but x has shape \(2, 3\): one partial derivative per entry"),
+    # section 2's my_numerical_gradient (the book's 1-D version) on a matrix
+    ([("", "")], r"raised IndexError .* for x of shape \(2, 3\).*np.ndindex\(x.shape\)"),
+])
+def test_exercise_4_1s_test_cell_names_the_mistake(cells, replace, message):
+    if replace == [("", "")]:
+        replace = [(cells[by_grade_id(cells, "ex4-1-central-differences")].source, BOOKS_1D)]
+    with pytest.raises(AssertionError, match=message):
+        run_exercise_4_1(cells, replace)
+
+
+def test_exercise_4_1_accepts_nudging_a_copy_and_steps_back_up(cells):
+    """Right answers written another way: 4.1's f reads its argument, so a nudged copy is fine
+    (4.2 is where it is not); stepping back up restores x up to rounding."""
+    run_exercise_4_1(cells, [("        f_plus = f(x)\n", "        f_plus = f(x.copy())\n")])
+    run_exercise_4_1(cells, [("        x[index] = original\n", "        x[index] += h\n")])
+
+
+# Exercise 4.2: the numerical gradient of a network's loss, mistakes named by the check
+
+@pytest.fixture(scope="module")
+def small_network_and_batch(mnist):
+    (x_train, t_train), _ = mnist
+    network = TwoLayerNet(784, 5, 10, weight_init_std=0.1, seed=3, dtype=np.float64)
+    return network, x_train[:2], t_train[:2]
+
+
+RIGHT_4_2 = lambda network, x, t, key: numerical_gradient(lambda _: network.loss(x, t), network.params[key])  # noqa: E731
+
+
+def wrong_4_2_loss_computed_once(network, x, t, key):
+    loss = network.loss(x, t)
+    return numerical_gradient(lambda _: loss, network.params[key])
+
+
+WRONG_4_2 = {
+    r"network.loss was called with 1 argument\(s\); it takes two, network.loss\(x, t\).*"
+    r"lambda W: network.loss\(x, t\)":
+        lambda network, x, t, key: numerical_gradient(network.loss, network.params[key]),
+    r"network.loss was given an array of shape \(5, 10\) where the images go \(x has shape \(2, 784\)\)":
+        lambda network, x, t, key: numerical_gradient(lambda W: network.loss(W, t), network.params[key]),
+    r"your function called it 1 time, once: a loss computed before the nudges never sees them":
+        wrong_4_2_loss_computed_once,
+    r"your gradient is all zeros: nudge the array in network.params itself, not a copy":
+        lambda network, x, t, key: numerical_gradient(lambda _: network.loss(x, t),
+                                                      network.params[key].copy()),
+    r"called network.gradient, which is backpropagation":
+        lambda network, x, t, key: network.gradient(x, t)[key],
+    r"called it 7970 times, more often than that: nudge only params\['W2'\]":
+        lambda network, x, t, key: network.numerical_gradient(x, t)[key],
+    r"returned a dict with the keys":
+        lambda network, x, t, key: {key: RIGHT_4_2(network, x, t, key)},
+}
+
+
+def test_exercise_4_2s_right_answer_passes(small_network_and_batch):
+    from helpers.checks import check_numerical_loss_gradient
+    check_numerical_loss_gradient(RIGHT_4_2, *small_network_and_batch, "W2")
+
+
+@pytest.mark.parametrize("mistake", WRONG_4_2)
+def test_exercise_4_2s_check_names_the_mistake(small_network_and_batch, mistake):
+    from helpers.checks import check_numerical_loss_gradient
+    network, x, t = small_network_and_batch
+    before = {key: value.copy() for key, value in network.params.items()}
+    try:
+        with pytest.raises(AssertionError, match=mistake):
+            check_numerical_loss_gradient(WRONG_4_2[mistake], network, x, t, "W2")
+    finally:   # a check interrupted mid-nudge may leave an entry moved: the next test needs none
+        for key in before:
+            network.params[key][...] = before[key]
+    assert "loss" not in vars(network)   # the class's own loss again
+
+
+@pytest.mark.parametrize("seed, activation", [(0, "sigmoid"), (1, "relu")])
+def test_a_float32_network_passes_its_own_gradient_check(mnist, seed, activation):
+    """The lesson's claim: TwoLayerNet.numerical_gradient computes in float64 whatever the
+    network's dtype, so the float32 network that trains passes gradient_check."""
+    from helpers.gradient import gradient_check
+    (x_train, t_train), _ = mnist
+    network = TwoLayerNet(784, 10, 10, seed=seed, activation=activation)
+    assert network.params["W1"].dtype == np.float32
+    assert max(gradient_check(network, x_train[:10], t_train[:10]).values()) < 1e-6

@@ -89,6 +89,12 @@ WRONG_FORWARD = {
     r"shapes don't fit: print the shape of each step":
         lambda x, p: sigmoid(x @ p["W1"]) + p["b1"] @ p["W2"] + p["b2"],
     r"your forward\(x, params\) differs from network.predict\(x\) by": lambda x, p: sigmoid(layers(p, x)) @ p["W2"] + 0.5 * p["b2"],
+    # Section 1's code, copied: the notebook's own W1, b1, W2, b2, not the params given
+    r"your forward gives the same scores whatever params it is given: compute from params\[\"W1\"\]":
+        lambda x, p, section_1=TwoLayerNet(784, 50, 10, seed=0).params: (
+            sigmoid(x @ section_1["W1"] + section_1["b1"]) @ section_1["W2"] + section_1["b2"]),
+    "not from the notebook's W1, b1, W2, b2 .* or network.predict":
+        lambda x, p, other=TwoLayerNet(784, 50, 10, seed=0): other.predict(x),
 }
 
 
@@ -132,6 +138,11 @@ def column_max(a):
     return naive(a - a.max(axis=0))
 
 
+def along_columns(a):
+    exp = np.exp(a - a.max(axis=0, keepdims=True))
+    return exp / exp.sum(axis=0, keepdims=True)
+
+
 def max_without_keepdims(a):
     return naive(a - a.max(axis=1))
 
@@ -148,12 +159,13 @@ WRONG_SOFTMAX = {
     r"\(not its min or mean\)": row_min,
     r"give \[nan  0\.  0\.\]: subtract each row's maximum \(not its min or mean\)": row_mean,
     r"you subtracted each column's maximum \(axis=0\): subtract each row's maximum": column_max,
+    r"you worked along axis=0, down the columns: .* axis=1": along_columns,
     r"shapes \(2,3\) \(2,\)\) for scores of shape \(2, 3\): did you forget keepdims=True\?":
         max_without_keepdims,
     "did you forget keepdims=True": sum_without_keepdims,
     "subtract each row's own maximum": whole_matrix_max,
     "each row should sum to 1": sums_everything,
-    "do not change them in place": in_place,
+    r"`a` after your function differs from `a` before it \(do not change it in place": in_place,
     "divide by the sum of each row": no_division,
     "forget to `return`": lambda a: None,
 }
@@ -191,6 +203,8 @@ WRONG_LOSS = {
         lambda s, t: -np.sum(t * np.log10(softmax(s))) / len(s),
     r"you used log2: the loss uses the natural log, np.log":
         lambda s, t: -np.sum(t * np.log2(softmax(s))) / len(s),
+    r"you divided by the number of classes, 3: divide by the number of examples, N = 4":
+        lambda s, t: -np.sum(log_y(s, t)) / s.shape[1],
 }
 
 
@@ -218,7 +232,11 @@ WRONG_PREDICTION = {
     "the probability of each class: the loss is minus its log": lambda n: 1 / n,
     "natural logarithm": np.log10,
     "check the sign": lambda n: -np.log(n),
-    r"you expect 2.303 for 2 classes, but an untrained network measures 0.69": lambda n: 2.302585,
+    "log base 2": np.log2,
+    # section 5's ln 10, typed in or rounded, is right for 10 classes only
+    r"2.303 for 2 classes: that is about ln 10, the loss for 10 digits": lambda n: 2.302585,
+    r"2.3 for 2 classes: that is about ln 10": lambda n: 2.3,
+    r"you expect 1.414 for 2 classes, but an untrained network measures 0.69": np.sqrt,
     "forget to `return`": lambda n: None,
 }
 
@@ -268,6 +286,10 @@ def test_the_written_answers_are_graded_by_hand_and_come_before_what_they_ask_ab
     # 3.4 is predict, then run: the reason is written before the test cell measures real networks
     assert ids.index("ex3-4-why") < ids.index("ex3-4-untrained-loss") < ids.index("ex3-4-tests")
     assert "\\ln n" in answers["ex3-4-why"].source and "same classes" in answers["ex3-4-why"].source
+    # the question asks whether the loss depends on the classes, and does not say that it grows
+    assert "Does it depend on" in answers["ex3-4-why"].source.split("### BEGIN SOLUTION")[0]
+    for grade_id, cell in answers.items():   # each model answer says how to give its points
+        assert "*For the teacher:*" in SOLUTION.search(cell.source).group(1), grade_id
 
 
 def test_students_get_the_questions_without_the_model_answers():
@@ -310,3 +332,9 @@ def test_exercise_3_5_shows_what_its_model_answer_explains(lesson):
     assert np.array_equal(lesson["W2_learned"][0, 4], lesson["original"])  # put back
     # the sweep's figures the answer quotes: the accuracy's slope is 0, the loss's is not
     assert lesson["accuracy_slope"] == 0 and lesson["loss_slope"] < 0
+
+
+def test_a_right_loss_is_not_taken_for_one_divided_by_the_classes(solutions):
+    """With as many examples as classes, dividing by either is the same: nothing to name."""
+    scores, t = GIVEN_SCORES[:3], GIVEN_T[:3]
+    check_loss(solutions["loss_from_scores"], scores, t)
