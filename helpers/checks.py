@@ -613,10 +613,11 @@ def check_fixed_gradient(gradient_function, h=1e-4, seed=0):
     left_nudged = not np.allclose(W, before, rtol=0, atol=1e-12)
     if off.any() and not off.flat[0]:
         worst = np.unravel_index(np.argmax(np.abs(yours - expected)), W.shape)
+        # The symptom and where to look, not the fix: finding it is the exercise.
         message = (f"the first entry of your gradient is right, but entries after it are off, by up "
-                   f"to {abs(yours - expected)[worst]:.1e} at {_entry(worst)}: is x[idx] put back "
-                   "after it was nudged, before the next entry is nudged? Each entry's partial "
-                   "derivative must be taken with every other entry where it was")
+                   f"to {abs(yours - expected)[worst]:.1e} at {_entry(worst)}: the bug is still "
+                   "there. What is different when the first entry is computed from when the later "
+                   "ones are? Print x before each entry is nudged")
         if left_nudged:
             message += (f". After your function, x[0, 0] is {moved[0, 0]:+.0e} away from where it "
                         "was")
