@@ -157,6 +157,19 @@ def test_exercise_1_3_with_the_bug_left_in_shows_the_symptom_not_the_fix(lesson,
         assert fix not in message
 
 
+def test_exercise_1_3_shows_the_symptom_for_the_lessons_own_buggy_function(lesson):
+    with pytest.raises(AssertionError, match=r"^centred still behaves like centred_buggy: "):
+        run_exercise(lesson, "1.3", [(CENTRED, "return centred_buggy(images)")])
+
+
+def test_exercise_1_3_passes_a_right_answer_after_centred_buggy_was_fixed_in_its_own_cell(lesson):
+    """A learner may put the mistake right in centred_buggy's cell first: a right centred must
+    still pass, not be told that it behaves like (the now right) centred_buggy."""
+    base, exercises = lesson
+    fixed = dict(base, centred_buggy=lambda images: (images.astype(np.float32) - 128) / 128)
+    run_exercise((fixed, exercises), "1.3")
+
+
 @pytest.mark.parametrize("new, message", [
     # the usual slips of the fix
     ("return images.astype(np.float32) - 128 / 128", r"you subtracted 128 / 128 = 1: .*brackets"),
