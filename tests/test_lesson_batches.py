@@ -3,6 +3,9 @@
 The test cells run as the lesson runs them, after the lesson's own cells (on the real MNIST),
 with the solution edited into a learner's mistake.
 """
+import re
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -122,10 +125,41 @@ SHUFFLE = "order = rng.permutation(len(x))\n    x, t = x[order], t[order]"
 CUT = "for start in range(0, len(x) - batch_size + 1, batch_size)]"
 
 
+@pytest.mark.parametrize("new", [
+    # shuffled_batches_buggy's two permutations copied as they are, and written other ways
+    "x = x[rng.permutation(len(x))]\n    t = t[rng.permutation(len(t))]",
+    "t = t[rng.permutation(len(t))]\n    x = x[rng.permutation(len(x))]",
+    "x, t = rng.permutation(x), rng.permutation(t)",
+    "order = rng.permutation(len(x))\n    x, t = x[order], t[rng.permutation(len(t))]",
+])
+def test_exercise_2_4_with_the_bug_left_in_shows_the_symptom_not_the_fix(lesson, new):
+    """Running the test on the buggy code must not hand out the answer: the message says what
+    the learner can see (an image beside another example's label) and where to look."""
+    with pytest.raises(AssertionError) as failed:
+        run_exercise(lesson, "2.4", [(SHUFFLE, new)])
+    message = str(failed.value)
+    assert re.fullmatch(
+        r"shuffled_batches still shuffles like shuffled_batches_buggy: every image and every label "
+        r"comes once, but not side by side; e\.g\. example (\d+)'s image sits beside example "
+        r"(?!\1')\d+'s label\. Follow one example through the lines that shuffle x and t: where do "
+        r"its image and its label end up\?", message), message
+    for fix in ("permutation", "order", "index", "both", "same"):
+        assert fix not in message
+
+
+def test_exercise_2_4_shows_the_symptom_for_the_lessons_own_buggy_function(lesson):
+    """The check catches shuffled_batches_buggy itself, as the lesson defines it."""
+    base, exercises = lesson
+    solution, test_cells = exercises["2.4"]
+    namespace = dict(base)
+    namespace["shuffled_batches"] = base["shuffled_batches_buggy"]
+    with pytest.raises(AssertionError, match=r"^shuffled_batches still shuffles like shuffled_batches_buggy"):
+        for test in test_cells:
+            exec(test, namespace)
+    plt.close("all")
+
+
 @pytest.mark.parametrize("replace, message", [
-    # the bug left in: two permutations
-    ([(SHUFFLE, "x = x[rng.permutation(len(x))]\n    t = t[rng.permutation(len(t))]")],
-     r"the images and the labels were shuffled in different orders, .*one permutation"),
     # two shuffles in place: the caller's arrays change (and the pairs are lost)
     ([(SHUFFLE, "rng.shuffle(x)\n    rng.shuffle(t)")], r"changed the caller's x or t in place"),
     # one permutation, but only for the images

@@ -136,11 +136,41 @@ def test_the_lesson_has_three_code_exercises_whose_right_answers_pass(lesson):
 CENTRED = "return (images.astype(np.float32) - 128) / 128"
 
 
+@pytest.mark.parametrize("new", [
+    # centred_buggy copied as it is, and the same uint8 subtraction written other ways
+    "shifted = images - 128\n    return shifted.astype(np.float32) / 128",
+    "return (images - 128).astype(np.float32) / 128",
+    "return np.float32(images - 128) / 128",
+    "return (images - np.uint8(128)) / 128",            # float64, but the same values
+])
+def test_exercise_1_3_with_the_bug_left_in_shows_the_symptom_not_the_fix(lesson, new):
+    """Running the test on the buggy code must not hand out the answer: the message says what
+    the learner can see (blank paper at 1.00, nothing below 0) and where to look, not the fix."""
+    with pytest.raises(AssertionError) as failed:
+        run_exercise(lesson, "1.3", [(CENTRED, new)])
+    message = str(failed.value)
+    assert message == ("centred still behaves like centred_buggy: its values run from 0.00 to 1.99, "
+                       "and blank paper (a pixel of 0) comes out as 1.00 instead of -1.00. Follow a "
+                       "pixel of 0 through your function step by step: where does it first stop "
+                       "being what you expect?")
+    for fix in ("uint8", "float", "astype", "convert", "wrap", "256"):
+        assert fix not in message
+
+
+def test_exercise_1_3_shows_the_symptom_for_the_lessons_own_buggy_function(lesson):
+    with pytest.raises(AssertionError, match=r"^centred still behaves like centred_buggy: "):
+        run_exercise(lesson, "1.3", [(CENTRED, "return centred_buggy(images)")])
+
+
+def test_exercise_1_3_passes_a_right_answer_after_centred_buggy_was_fixed_in_its_own_cell(lesson):
+    """A learner may put the mistake right in centred_buggy's cell first: a right centred must
+    still pass, not be told that it behaves like (the now right) centred_buggy."""
+    base, exercises = lesson
+    fixed = dict(base, centred_buggy=lambda images: (images.astype(np.float32) - 128) / 128)
+    run_exercise((fixed, exercises), "1.3")
+
+
 @pytest.mark.parametrize("new, message", [
-    # the bug left in, or moved: uint8 arithmetic wraps around
-    ("return (images - 128).astype(np.float32) / 128", r"the pixels wrapped around: .* uint8"),
-    ("return np.float32(images - 128) / 128", r"the pixels wrapped around"),
-    ("shifted = images - 128\n    return shifted.astype(np.float32) / 128", r"the pixels wrapped around"),
     # the usual slips of the fix
     ("return images.astype(np.float32) - 128 / 128", r"you subtracted 128 / 128 = 1: .*brackets"),
     ("return (images - 128.0) / 128", r"should return float32 .*not float64"),

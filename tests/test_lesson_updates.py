@@ -43,16 +43,44 @@ RETURN = "    return losses\n"
 MEASURED_AFTER = [(LOSS, ""), (RETURN, "        losses.append(network.loss(x_batch, t_batch))\n" + RETURN)]
 
 
+SYMPTOM = ("sgd_steps still behaves like buggy_sgd_steps: after a step, every array in network.params "
+           "holds the same numbers as before, so the loss cannot fall. Look at the line that is meant "
+           "to change them: what does it change instead?")
+
+
+@pytest.mark.parametrize("replace", [
+    # buggy_sgd_steps's line copied: a new array bound to the loop's name, the network's own untouched
+    [(UPDATE, "param = param - learning_rate * grad[key]")],
+    # the same trap written other ways: a new array bound to another name, or to none
+    [(UPDATE, "new_param = param - learning_rate * grad[key]")],
+    [(UPDATE, "param - learning_rate * grad[key]")],
+    # a new dict bound to a local name
+    [("        for key, param in network.params.items():\n",
+      "        params = {key: param - learning_rate * grad[key] for key, param in network.params.items()}\n"
+      "        for key, param in []:\n")],
+])
+def test_6_3_with_the_bug_left_in_shows_the_symptom_not_the_fix(lesson, replace):
+    """Running the test on the buggy code must not hand out the answer: the message says what
+    the learner can see (network.params unchanged, so the loss cannot fall) and where to look."""
+    with pytest.raises(AssertionError) as failed:
+        run_exercise(lesson, "6.3", replace)
+    message = str(failed.value)
+    assert message == SYMPTOM
+    for fix in ("-=", "rebind", "in place", "param =", "name"):
+        assert fix not in message
+
+
+def test_6_3_shows_the_symptom_for_the_lessons_own_buggy_function(lesson):
+    """The check catches buggy_sgd_steps itself, as the lesson defines it."""
+    base, exercises = lesson
+    namespace = dict(base, sgd_steps=base["buggy_sgd_steps"])
+    with pytest.raises(AssertionError) as failed:
+        for test in exercises["6.3"][1]:
+            exec(test, namespace)
+    assert str(failed.value) == SYMPTOM
+
+
 @pytest.mark.parametrize("replace, message", [
-    # the bug left in: a new array bound to the loop's name, the network's own never touched
-    ([(UPDATE, "param = param - learning_rate * grad[key]")],
-     r"^network\.params\['W1'\] did not change: did you rebind a name \(param = param - \.\.\.\) "
-     r"instead of updating the array that network\.params holds"),
-    # the same trap, with a dict: a new dict bound to a local name
-    ([("        for key, param in network.params.items():\n",
-       "        params = {key: param - learning_rate * grad[key] for key, param in network.params.items()}\n"
-       "        for key, param in []:\n")],
-     r"^network\.params\['W1'\] did not change: did you rebind"),
     # only the weights updated
     ([("for key, param in network.params.items():",
        'for key, param in [(k, network.params[k]) for k in ("W1", "W2")]:')],
