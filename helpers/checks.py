@@ -59,6 +59,43 @@ def check_true(condition, message):
         raise AssertionError(message)
 
 
+# Lesson 1, exercise 1.3: pixels centred on 0, (pixel - 128) / 128, put right from centred_buggy.
+
+def check_centred(centred, x_raw):
+    """``centred(images)`` must give (pixel - 128) / 128 as float32 for the first 1000 raw uint8
+    training images ``x_raw`` (and for every pixel value, 0 to 255), leaving them unchanged.
+
+    With the bug left in, the message says what the learner can see and where to look, not the
+    fix. The buggy values are computed here, as centred_buggy computes them, rather than by
+    calling the notebook's centred_buggy: a learner may have put that right in its own cell, and
+    a right centred must not be told that it still behaves like it.
+    """
+    original = x_raw[:1000]
+    images = original.copy()
+    mine = centred(images)
+    check_true(mine is not None, "centred returned None: did it forget to `return` the result?")
+    check_true(np.array_equal(images, original),
+               "centred changed the images it was given (images -= 128?): compute a new array instead")
+    mine = np.asarray(mine)
+    if mine.shape == images.shape:
+        check_true(not np.allclose(mine, (original - 128).astype(np.float32) / 128),
+                   f"centred still behaves like centred_buggy: its values run from {mine.min():.2f} to "
+                   f"{mine.max():.2f}, and blank paper (a pixel of 0) comes out as "
+                   f"{float(mine[images == 0][0]):.2f} instead of -1.00. Follow a pixel of 0 through your "
+                   "function step by step: where does it first stop being what you expect?")
+        check_true(not np.allclose(mine, images.astype(np.float32) - 1),
+                   "you subtracted 128 / 128 = 1: division comes before subtraction, so put the "
+                   "subtraction in brackets: (pixels - 128) / 128")
+    check_true(mine.dtype == np.float32,
+               f"centred should return float32 (half the memory of float64), not {mine.dtype}: "
+               "convert with .astype(np.float32) before the arithmetic")
+    check_array(mine, (images.astype(np.float32) - 128) / 128, "centred(x_raw[:1000])",
+                "(pixel - 128) / 128")
+    every_value = np.arange(256, dtype=np.uint8)
+    check_array(centred(every_value), (np.arange(256) - 128) / 128, "centred(the pixels 0 to 255)",
+                "(pixel - 128) / 128")
+
+
 # Lesson 3: the forward pass, softmax and the loss. Each check names the usual mistake.
 
 def _error_of(compute):
