@@ -96,6 +96,83 @@ def check_centred(centred, x_raw):
                 "(pixel - 128) / 128")
 
 
+# Lesson 2, exercise 2.4: an epoch shuffled, then cut into batches, put right from
+# shuffled_batches_buggy.
+
+def check_shuffled_batches(shuffled_batches, x, t):
+    """``shuffled_batches(x, t, batch_size, rng)`` must cut one epoch, shuffled with ``rng``,
+    into (x_batch, t_batch) pairs: every example once, beside its own label, the last incomplete
+    batch left out, the caller's arrays unchanged. Then, on real images ``x`` with their one-hot
+    labels ``t`` (1000 of them), every image must stay beside its own label.
+
+    Most checks run on examples whose image and label are both their own number: a pair that
+    does not match shows at once. With the bug left in (two permutations), the message says what
+    the learner can see and where to look, not the fix.
+    """
+    def labels_of(batches):
+        return np.concatenate([np.asarray(t_batch) for _, t_batch in batches])
+
+    ids = np.arange(1000)
+    x_ids = np.repeat(ids[:, None], 3, axis=1)  # row k holds the number k, and so does its label
+    try:
+        batches = shuffled_batches(x_ids, ids, 100, np.random.default_rng(0))
+    except TypeError as error:
+        if "NoneType" not in str(error):
+            raise
+        raise AssertionError(f"shuffled_batches raised TypeError ({error}): rng.shuffle shuffles an array "
+                             "in place and returns None; rng.permutation(len(x)) returns shuffled indices") from None
+    check_true(batches is not None, "shuffled_batches returned None: did it forget to `return` the list?")
+    batches = list(batches)
+    check_true(len(batches) > 0,
+               "shuffled_batches gave no batch at all for 1000 examples. Is your order None? rng.shuffle "
+               "shuffles in place and returns None, and x[None] is x with a new axis of length 1 in front; "
+               "rng.permutation(len(x)) returns shuffled indices")
+    check_true(all(isinstance(pair, (tuple, list)) and len(pair) == 2 for pair in batches),
+               "shuffled_batches should return a list of pairs (x_batch, t_batch), one pair per batch")
+    check_true(np.array_equal(x_ids[:, 0], ids) and np.array_equal(ids, np.arange(1000)),
+               "shuffled_batches changed the caller's x or t in place (rng.shuffle?): index them with "
+               "a permutation instead, which makes shuffled copies")
+    check_equal(len(batches), 10, "the number of batches in an epoch of 1000 with batch size 100")
+    x_rows = np.concatenate([np.asarray(x_batch)[:, 0] for x_batch, _ in batches])
+    t_rows = labels_of(batches)
+    # The bug left in, however it is written: as with shuffled_batches_buggy, every image and
+    # every label comes once, in a shuffled order, and yet an image is not beside its own label.
+    apart = np.flatnonzero(x_rows != t_rows) if x_rows.shape == t_rows.shape else []
+    if len(apart) and all(np.array_equal(np.sort(rows), ids) and not np.array_equal(rows, ids)
+                          for rows in (x_rows, t_rows)):
+        raise AssertionError(
+            f"shuffled_batches still shuffles like shuffled_batches_buggy: every image and every label "
+            f"comes once, but not side by side; e.g. example {x_rows[apart[0]]}'s image sits beside "
+            f"example {t_rows[apart[0]]}'s label. Follow one example through the lines that shuffle x "
+            "and t: where do its image and its label end up?")
+    check_true(np.array_equal(x_rows, t_rows),
+               "the images and the labels were shuffled in different orders, so a batch pairs images "
+               "with other images' labels: draw one permutation and index both x and t with it")
+    check_true(np.array_equal(np.sort(t_rows), ids),
+               "an epoch without replacement has every example exactly once, but yours repeats some "
+               "and misses others: shuffle with rng.permutation, not by drawing with rng.choice")
+    check_true(not np.array_equal(t_rows, ids), "the examples come in their original order: shuffle them")
+    again = labels_of(shuffled_batches(x_ids, ids, 100, np.random.default_rng(0)))
+    check_true(np.array_equal(again, t_rows),
+               "two generators with the same seed gave different epochs: shuffle with the rng you are "
+               "given, not with np.random")
+    other = labels_of(shuffled_batches(x_ids, ids, 100, np.random.default_rng(1)))
+    check_true(not np.array_equal(other, t_rows),
+               "two generators with different seeds gave the same epoch: shuffle with the rng you are "
+               "given, not with a generator of your own")
+    uneven = list(shuffled_batches(x_ids[:950], ids[:950], 100, np.random.default_rng(2)))
+    sizes = sorted({len(np.asarray(x_batch)) for x_batch, _ in uneven})
+    check_true(len(uneven) == 9 and sizes == [100],
+               f"an epoch of 950 examples in batches of 100 has 9 batches of 100 (the last 50 examples "
+               f"are left out, as in exercise 2.2), yours has {len(uneven)} of {sizes} examples")
+    # The real images and their one-hot labels: every image keeps its own label.
+    label_of = {row.tobytes(): label for row, label in zip(x, np.asarray(t).argmax(axis=1))}
+    real = list(shuffled_batches(x, t, 100, np.random.default_rng(1)))
+    check_true(all(label_of.get(row.tobytes()) == label for x_batch, t_batch in real
+                   for row, label in zip(x_batch, np.asarray(t_batch).argmax(axis=1))),
+               "on the real training images, some batches pair an image with another image's label")
+
+
 # Lesson 3: the forward pass, softmax and the loss. Each check names the usual mistake.
 
 def _error_of(compute):
