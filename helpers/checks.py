@@ -763,3 +763,62 @@ def check_fixed_gradient(gradient_function, h=1e-4, seed=0):
                "your gradient is all zeros: nudge x itself, not a copy of it")
     check_array(yours, expected, "your gradient of a function that reads x from elsewhere",
                 "central differences", rtol=1e-6, atol=1e-9)
+
+
+# Lesson 6, exercise 6.3: an SGD loop put right from buggy_sgd_steps, step by step against
+# helpers.train on the same mini-batches.
+
+def check_sgd_steps(sgd_steps, x, t):
+    """``sgd_steps(network, x, t, learning_rate, steps, seed=...)`` must move every parameter as
+    helpers.train moves it, on the same mini-batches, and return the loss of each mini-batch
+    measured before its update. Returns the losses of its 20 steps at a learning rate of 0.5.
+
+    x, t: real training images and their one-hot labels. With the bug left in (network.params
+    unchanged), the message says what the learner can see and where to look, not the fix.
+    """
+    from .train import train
+    from .two_layer_net import TwoLayerNet
+    check_true("train" not in sgd_steps.__code__.co_names,
+               "sgd_steps calls train: put the wrong line of buggy_sgd_steps right instead (this test "
+               "compares your function with helpers.train, so calling it proves nothing)")
+    yours, reference = (TwoLayerNet(784, 50, 10, activation="relu", seed=0) for _ in range(2))
+    start = {key: value.copy() for key, value in yours.params.items()}
+
+    # One step, at a learning rate of 0.05: each parameter must move as helpers.train moves it.
+    sgd_steps(yours, x, t, learning_rate=0.05, steps=1, seed=1)
+    train(reference, x, t, iters_num=1, batch_size=100, learning_rate=0.05, seed=1, progress=False)
+    # The bug left in, however it is written: as after buggy_sgd_steps, no parameter has moved.
+    check_true(any(not np.array_equal(yours.params[key], start[key]) for key in start),
+               "sgd_steps still behaves like buggy_sgd_steps: after a step, every array in network.params "
+               "holds the same numbers as before, so the loss cannot fall. Look at the line that is meant "
+               "to change them: what does it change instead?")
+    for key in ("W1", "b1", "W2", "b2"):
+        check_true(not np.array_equal(yours.params[key], start[key]),
+                   f"network.params[{key!r}] did not change: did you rebind a name (param = param - ...) "
+                   f"instead of updating the array that network.params holds (param -= ...), or leave {key!r} out?")
+        moved = (yours.params[key] - start[key]).astype(float)
+        step = (reference.params[key] - start[key]).astype(float)
+        along = np.vdot(moved, step) / np.vdot(step, step)   # yours, in steps of helpers.train's length
+        same_direction = np.allclose(moved, along * step, rtol=1e-3, atol=1e-8)
+        check_true(not (same_direction and along < 0),
+                   f"your step moved network.params[{key!r}] uphill, along the gradient: check the sign")
+        check_true(not same_direction or abs(along - 1) < 0.01,
+                   f"your step moved network.params[{key!r}] {along:.3g} times as far as helpers.train's: "
+                   "use the learning_rate the function is given")
+        check_array(moved, step, f"how your step moved network.params[{key!r}]",
+                    "-learning_rate * the gradient on the mini-batch drawn as buggy_sgd_steps draws it "
+                    "(helpers.train's step)",
+                    rtol=1e-3, atol=1e-8)
+
+    # Twenty more steps, at 0.5: the same losses as helpers.train records, each before its update.
+    expected = train(reference, x, t, iters_num=20, batch_size=100, learning_rate=0.5,
+                     seed=2, progress=False).train_loss_list
+    losses = sgd_steps(yours, x, t, learning_rate=0.5, steps=20, seed=2)
+    check_true(losses is not None and np.ndim(losses) == 1 and len(losses) == 20,
+               f"sgd_steps(..., steps=20) should return a list of 20 losses, not {losses!r:.60}")
+    for i, (mine, theirs) in enumerate(zip(losses, expected)):
+        check_true(np.isclose(mine, theirs, rtol=1e-4),
+                   f"the losses sgd_steps returned are not helpers.train's from step {i} on (yours "
+                   f"{float(mine):.4f}, expected {theirs:.4f}): measure each mini-batch's loss before its "
+                   "update, and draw the batches as buggy_sgd_steps does")
+    return losses
