@@ -119,14 +119,16 @@ def check_shuffled_batches(shuffled_batches, x, t):
     except TypeError as error:
         if "NoneType" not in str(error):
             raise
-        raise AssertionError(f"shuffled_batches raised TypeError ({error}): rng.shuffle shuffles an array "
-                             "in place and returns None; rng.permutation(len(x)) returns shuffled indices") from None
-    check_true(batches is not None, "shuffled_batches returned None: did it forget to `return` the list?")
+        raise AssertionError(f"shuffled_batches raised TypeError ({error}): rng.shuffle shuffles an "
+                             "array in place and returns None; rng.permutation(len(x)) returns shuffled "
+                             "indices") from None
+    check_true(batches is not None,
+               "shuffled_batches returned None: did it forget to `return` the list?")
     batches = list(batches)
     check_true(len(batches) > 0,
-               "shuffled_batches gave no batch at all for 1000 examples. Is your order None? rng.shuffle "
-               "shuffles in place and returns None, and x[None] is x with a new axis of length 1 in front; "
-               "rng.permutation(len(x)) returns shuffled indices")
+               "shuffled_batches gave no batch at all for 1000 examples. Is your order None? "
+               "rng.shuffle shuffles in place and returns None, and x[None] is x with a new axis of "
+               "length 1 in front; rng.permutation(len(x)) returns shuffled indices")
     check_true(all(isinstance(pair, (tuple, list)) and len(pair) == 2 for pair in batches),
                "shuffled_batches should return a list of pairs (x_batch, t_batch), one pair per batch")
     check_true(np.array_equal(x_ids[:, 0], ids) and np.array_equal(ids, np.arange(1000)),
@@ -789,13 +791,14 @@ def check_sgd_steps(sgd_steps, x, t):
     train(reference, x, t, iters_num=1, batch_size=100, learning_rate=0.05, seed=1, progress=False)
     # The bug left in, however it is written: as after buggy_sgd_steps, no parameter has moved.
     check_true(any(not np.array_equal(yours.params[key], start[key]) for key in start),
-               "sgd_steps still behaves like buggy_sgd_steps: after a step, every array in network.params "
-               "holds the same numbers as before, so the loss cannot fall. Look at the line that is meant "
-               "to change them: what does it change instead?")
+               "sgd_steps still behaves like buggy_sgd_steps: after a step, every array in "
+               "network.params holds the same numbers as before, so the loss cannot fall. Look at the "
+               "line that is meant to change them: what does it change instead?")
     for key in ("W1", "b1", "W2", "b2"):
         check_true(not np.array_equal(yours.params[key], start[key]),
-                   f"network.params[{key!r}] did not change: did you rebind a name (param = param - ...) "
-                   f"instead of updating the array that network.params holds (param -= ...), or leave {key!r} out?")
+                   f"network.params[{key!r}] did not change: did you rebind a name (param = param - "
+                   f"...) instead of updating the array that network.params holds (param -= ...), or "
+                   f"leave {key!r} out?")
         moved = (yours.params[key] - start[key]).astype(float)
         step = (reference.params[key] - start[key]).astype(float)
         along = np.vdot(moved, step) / np.vdot(step, step)   # yours, in steps of helpers.train's length
@@ -803,8 +806,8 @@ def check_sgd_steps(sgd_steps, x, t):
         check_true(not (same_direction and along < 0),
                    f"your step moved network.params[{key!r}] uphill, along the gradient: check the sign")
         check_true(not same_direction or abs(along - 1) < 0.01,
-                   f"your step moved network.params[{key!r}] {along:.3g} times as far as helpers.train's: "
-                   "use the learning_rate the function is given")
+                   f"your step moved network.params[{key!r}] {along:.3g} times as far as "
+                   "helpers.train's: use the learning_rate the function is given")
         check_array(moved, step, f"how your step moved network.params[{key!r}]",
                     "-learning_rate * the gradient on the mini-batch drawn as buggy_sgd_steps draws it "
                     "(helpers.train's step)",
@@ -819,6 +822,6 @@ def check_sgd_steps(sgd_steps, x, t):
     for i, (mine, theirs) in enumerate(zip(losses, expected)):
         check_true(np.isclose(mine, theirs, rtol=1e-4),
                    f"the losses sgd_steps returned are not helpers.train's from step {i} on (yours "
-                   f"{float(mine):.4f}, expected {theirs:.4f}): measure each mini-batch's loss before its "
-                   "update, and draw the batches as buggy_sgd_steps does")
+                   f"{float(mine):.4f}, expected {theirs:.4f}): measure each mini-batch's loss before "
+                   "its update, and draw the batches as buggy_sgd_steps does")
     return losses
