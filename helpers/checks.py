@@ -59,6 +59,122 @@ def check_true(condition, message):
         raise AssertionError(message)
 
 
+# Lesson 1, exercise 1.3: pixels centred on 0, (pixel - 128) / 128, put right from centred_buggy.
+
+def check_centred(centred, x_raw):
+    """``centred(images)`` must give (pixel - 128) / 128 as float32 for the first 1000 raw uint8
+    training images ``x_raw`` (and for every pixel value, 0 to 255), leaving them unchanged.
+
+    With the bug left in, the message says what the learner can see and where to look, not the
+    fix. The buggy values are computed here, as centred_buggy computes them, rather than by
+    calling the notebook's centred_buggy: a learner may have put that right in its own cell, and
+    a right centred must not be told that it still behaves like it.
+    """
+    original = x_raw[:1000]
+    images = original.copy()
+    mine = centred(images)
+    check_true(mine is not None, "centred returned None: did it forget to `return` the result?")
+    check_true(np.array_equal(images, original),
+               "centred changed the images it was given (images -= 128?): compute a new array instead")
+    mine = np.asarray(mine)
+    if mine.shape == images.shape:
+        check_true(not np.allclose(mine, (original - 128).astype(np.float32) / 128),
+                   f"centred still behaves like centred_buggy: its values run from {mine.min():.2f} to "
+                   f"{mine.max():.2f}, and blank paper (a pixel of 0) comes out as "
+                   f"{float(mine[images == 0][0]):.2f} instead of -1.00. Follow a pixel of 0 through your "
+                   "function step by step: where does it first stop being what you expect?")
+        check_true(not np.allclose(mine, images.astype(np.float32) - 1),
+                   "you subtracted 128 / 128 = 1: division comes before subtraction, so put the "
+                   "subtraction in brackets: (pixels - 128) / 128")
+    check_true(mine.dtype == np.float32,
+               f"centred should return float32 (half the memory of float64), not {mine.dtype}: "
+               "convert with .astype(np.float32) before the arithmetic")
+    check_array(mine, (images.astype(np.float32) - 128) / 128, "centred(x_raw[:1000])",
+                "(pixel - 128) / 128")
+    every_value = np.arange(256, dtype=np.uint8)
+    check_array(centred(every_value), (np.arange(256) - 128) / 128, "centred(the pixels 0 to 255)",
+                "(pixel - 128) / 128")
+
+
+# Lesson 2, exercise 2.4: an epoch shuffled, then cut into batches, put right from
+# shuffled_batches_buggy.
+
+def check_shuffled_batches(shuffled_batches, x, t):
+    """``shuffled_batches(x, t, batch_size, rng)`` must cut one epoch, shuffled with ``rng``,
+    into (x_batch, t_batch) pairs: every example once, beside its own label, the last incomplete
+    batch left out, the caller's arrays unchanged. Then, on real images ``x`` with their one-hot
+    labels ``t`` (1000 of them), every image must stay beside its own label.
+
+    Most checks run on examples whose image and label are both their own number: a pair that
+    does not match shows at once. With the bug left in (two permutations), the message says what
+    the learner can see and where to look, not the fix.
+    """
+    def labels_of(batches):
+        return np.concatenate([np.asarray(t_batch) for _, t_batch in batches])
+
+    ids = np.arange(1000)
+    x_ids = np.repeat(ids[:, None], 3, axis=1)  # row k holds the number k, and so does its label
+    try:
+        batches = shuffled_batches(x_ids, ids, 100, np.random.default_rng(0))
+    except TypeError as error:
+        if "NoneType" not in str(error):
+            raise
+        raise AssertionError(f"shuffled_batches raised TypeError ({error}): rng.shuffle shuffles an "
+                             "array in place and returns None; rng.permutation(len(x)) returns shuffled "
+                             "indices") from None
+    check_true(batches is not None,
+               "shuffled_batches returned None: did it forget to `return` the list?")
+    batches = list(batches)
+    check_true(len(batches) > 0,
+               "shuffled_batches gave no batch at all for 1000 examples. Is your order None? "
+               "rng.shuffle shuffles in place and returns None, and x[None] is x with a new axis of "
+               "length 1 in front; rng.permutation(len(x)) returns shuffled indices")
+    check_true(all(isinstance(pair, (tuple, list)) and len(pair) == 2 for pair in batches),
+               "shuffled_batches should return a list of pairs (x_batch, t_batch), one pair per batch")
+    check_true(np.array_equal(x_ids[:, 0], ids) and np.array_equal(ids, np.arange(1000)),
+               "shuffled_batches changed the caller's x or t in place (rng.shuffle?): index them with "
+               "a permutation instead, which makes shuffled copies")
+    check_equal(len(batches), 10, "the number of batches in an epoch of 1000 with batch size 100")
+    x_rows = np.concatenate([np.asarray(x_batch)[:, 0] for x_batch, _ in batches])
+    t_rows = labels_of(batches)
+    # The bug left in, however it is written: as with shuffled_batches_buggy, every image and
+    # every label comes once, in a shuffled order, and yet an image is not beside its own label.
+    apart = np.flatnonzero(x_rows != t_rows) if x_rows.shape == t_rows.shape else []
+    if len(apart) and all(np.array_equal(np.sort(rows), ids) and not np.array_equal(rows, ids)
+                          for rows in (x_rows, t_rows)):
+        raise AssertionError(
+            f"shuffled_batches still shuffles like shuffled_batches_buggy: every image and every label "
+            f"comes once, but not side by side; e.g. example {x_rows[apart[0]]}'s image sits beside "
+            f"example {t_rows[apart[0]]}'s label. Follow one example through the lines that shuffle x "
+            "and t: where do its image and its label end up?")
+    check_true(np.array_equal(x_rows, t_rows),
+               "the images and the labels were shuffled in different orders, so a batch pairs images "
+               "with other images' labels: draw one permutation and index both x and t with it")
+    check_true(np.array_equal(np.sort(t_rows), ids),
+               "an epoch without replacement has every example exactly once, but yours repeats some "
+               "and misses others: shuffle with rng.permutation, not by drawing with rng.choice")
+    check_true(not np.array_equal(t_rows, ids), "the examples come in their original order: shuffle them")
+    again = labels_of(shuffled_batches(x_ids, ids, 100, np.random.default_rng(0)))
+    check_true(np.array_equal(again, t_rows),
+               "two generators with the same seed gave different epochs: shuffle with the rng you are "
+               "given, not with np.random")
+    other = labels_of(shuffled_batches(x_ids, ids, 100, np.random.default_rng(1)))
+    check_true(not np.array_equal(other, t_rows),
+               "two generators with different seeds gave the same epoch: shuffle with the rng you are "
+               "given, not with a generator of your own")
+    uneven = list(shuffled_batches(x_ids[:950], ids[:950], 100, np.random.default_rng(2)))
+    sizes = sorted({len(np.asarray(x_batch)) for x_batch, _ in uneven})
+    check_true(len(uneven) == 9 and sizes == [100],
+               f"an epoch of 950 examples in batches of 100 has 9 batches of 100 (the last 50 examples "
+               f"are left out, as in exercise 2.2), yours has {len(uneven)} of {sizes} examples")
+    # The real images and their one-hot labels: every image keeps its own label.
+    label_of = {row.tobytes(): label for row, label in zip(x, np.asarray(t).argmax(axis=1))}
+    real = list(shuffled_batches(x, t, 100, np.random.default_rng(1)))
+    check_true(all(label_of.get(row.tobytes()) == label for x_batch, t_batch in real
+                   for row, label in zip(x_batch, np.asarray(t_batch).argmax(axis=1))),
+               "on the real training images, some batches pair an image with another image's label")
+
+
 # Lesson 3: the forward pass, softmax and the loss. Each check names the usual mistake.
 
 def _error_of(compute):
@@ -649,3 +765,63 @@ def check_fixed_gradient(gradient_function, h=1e-4, seed=0):
                "your gradient is all zeros: nudge x itself, not a copy of it")
     check_array(yours, expected, "your gradient of a function that reads x from elsewhere",
                 "central differences", rtol=1e-6, atol=1e-9)
+
+
+# Lesson 6, exercise 6.3: an SGD loop put right from buggy_sgd_steps, step by step against
+# helpers.train on the same mini-batches.
+
+def check_sgd_steps(sgd_steps, x, t):
+    """``sgd_steps(network, x, t, learning_rate, steps, seed=...)`` must move every parameter as
+    helpers.train moves it, on the same mini-batches, and return the loss of each mini-batch
+    measured before its update. Returns the losses of its 20 steps at a learning rate of 0.5.
+
+    x, t: real training images and their one-hot labels. With the bug left in (network.params
+    unchanged), the message says what the learner can see and where to look, not the fix.
+    """
+    from .train import train
+    from .two_layer_net import TwoLayerNet
+    check_true("train" not in sgd_steps.__code__.co_names,
+               "sgd_steps calls train: put the wrong line of buggy_sgd_steps right instead (this test "
+               "compares your function with helpers.train, so calling it proves nothing)")
+    yours, reference = (TwoLayerNet(784, 50, 10, activation="relu", seed=0) for _ in range(2))
+    start = {key: value.copy() for key, value in yours.params.items()}
+
+    # One step, at a learning rate of 0.05: each parameter must move as helpers.train moves it.
+    sgd_steps(yours, x, t, learning_rate=0.05, steps=1, seed=1)
+    train(reference, x, t, iters_num=1, batch_size=100, learning_rate=0.05, seed=1, progress=False)
+    # The bug left in, however it is written: as after buggy_sgd_steps, no parameter has moved.
+    check_true(any(not np.array_equal(yours.params[key], start[key]) for key in start),
+               "sgd_steps still behaves like buggy_sgd_steps: after a step, every array in "
+               "network.params holds the same numbers as before, so the loss cannot fall. Look at the "
+               "line that is meant to change them: what does it change instead?")
+    for key in ("W1", "b1", "W2", "b2"):
+        check_true(not np.array_equal(yours.params[key], start[key]),
+                   f"network.params[{key!r}] did not change: did you rebind a name (param = param - "
+                   f"...) instead of updating the array that network.params holds (param -= ...), or "
+                   f"leave {key!r} out?")
+        moved = (yours.params[key] - start[key]).astype(float)
+        step = (reference.params[key] - start[key]).astype(float)
+        along = np.vdot(moved, step) / np.vdot(step, step)   # yours, in steps of helpers.train's length
+        same_direction = np.allclose(moved, along * step, rtol=1e-3, atol=1e-8)
+        check_true(not (same_direction and along < 0),
+                   f"your step moved network.params[{key!r}] uphill, along the gradient: check the sign")
+        check_true(not same_direction or abs(along - 1) < 0.01,
+                   f"your step moved network.params[{key!r}] {along:.3g} times as far as "
+                   "helpers.train's: use the learning_rate the function is given")
+        check_array(moved, step, f"how your step moved network.params[{key!r}]",
+                    "-learning_rate * the gradient on the mini-batch drawn as buggy_sgd_steps draws it "
+                    "(helpers.train's step)",
+                    rtol=1e-3, atol=1e-8)
+
+    # Twenty more steps, at 0.5: the same losses as helpers.train records, each before its update.
+    expected = train(reference, x, t, iters_num=20, batch_size=100, learning_rate=0.5,
+                     seed=2, progress=False).train_loss_list
+    losses = sgd_steps(yours, x, t, learning_rate=0.5, steps=20, seed=2)
+    check_true(losses is not None and np.ndim(losses) == 1 and len(losses) == 20,
+               f"sgd_steps(..., steps=20) should return a list of 20 losses, not {losses!r:.60}")
+    for i, (mine, theirs) in enumerate(zip(losses, expected)):
+        check_true(np.isclose(mine, theirs, rtol=1e-4),
+                   f"the losses sgd_steps returned are not helpers.train's from step {i} on (yours "
+                   f"{float(mine):.4f}, expected {theirs:.4f}): measure each mini-batch's loss before "
+                   "its update, and draw the batches as buggy_sgd_steps does")
+    return losses
