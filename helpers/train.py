@@ -65,6 +65,9 @@ def train(network, x_train, t_train, x_test=None, t_test=None, *, iters_num=1000
         x_train, t_train, x_test, t_test, iters_num, batch_size, learning_rate, sampling,
         eval_every, eval_train_size)
     _check_finite(network, x_train, t_train, x_test, t_test)
+    # One-hot rows become labels once, here: the same losses and gradients, and each step
+    # then checks and picks 1 answer per example instead of 10.
+    t_train, t_test = _as_labels(t_train), _as_labels(t_test)
     train_size = len(x_train)
     iter_per_epoch = max(train_size / batch_size, 1)
     history = History(iter_per_epoch=iter_per_epoch, settings=dict(
@@ -122,6 +125,17 @@ def batch_masks(rng, train_size, batch_size, sampling):
             order = rng.permutation(train_size)
             for start in range(0, train_size - batch_size + 1, batch_size):
                 yield order[start:start + batch_size]
+
+
+def _as_labels(t):
+    """The labels of exact one-hot rows; anything else (labels, soft targets) as it is."""
+    t = None if t is None else np.asarray(t)
+    if t is None or t.ndim != 2 or not len(t):
+        return t
+    labels = t.argmax(axis=1)
+    one_hot = np.zeros_like(t)
+    one_hot[np.arange(len(t)), labels] = 1
+    return labels if np.array_equal(t, one_hot) else t
 
 
 def _evaluate(network, history, i, x_train, t_train, x_test, t_test):
