@@ -3,15 +3,13 @@
 Each wrong layer below is a mistake learners make (a flipped sign, a forgotten / N, a
 transposed matrix, ...); its check must fail with a message that says which.
 """
-from pathlib import Path
 
-import matplotlib.pyplot as plt
-import nbformat
 import numpy as np
 import pytest
 
 from helpers import checks, layers
 from helpers.functions import sigmoid, softmax
+from lesson_cells import run_exercise, run_lesson, written_answers
 
 
 class Affine:
@@ -242,68 +240,9 @@ def test_the_two_layer_gradient_on_mnist_right_and_wrong(mnist):
 
 # The lesson's own test cells, given a learner's answer: the right one passes, wrong ones are named.
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-
-
-def run_lesson(name):
-    """A lesson's code cells without its exercises, run in order in one namespace (without the
-    setup cell's magics), and its exercises as {number: (solution source, [test sources])}.
-
-    Leaving the exercises out of the namespace makes sure that no test cell relies on another
-    exercise's solution or test cell: a learner may have skipped or botched them.
-    """
-    cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
-    namespace = {}
-    for cell in cells[2:]:
-        if cell.cell_type == "code" and "nbgrader" not in cell.metadata:
-            exec(cell.source, namespace)
-    exercises = {}
-    for i, cell in enumerate(cells):
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        # Written answers (markdown) are graded by hand: see written_answers.
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-            tests = []
-            for after in cells[i + 1:]:       # its test cells: the graded code cells after it
-                if not after.metadata.get("nbgrader", {}).get("grade") or after.cell_type != "code":
-                    break
-                tests.append(after.source)
-            exercises[grade_id[2:5].replace("-", ".")] = (cell.source, tests)
-    plt.close("all")
-    return namespace, exercises
-
-
-def written_answers(name):
-    """{exercise number: (its heading cell's markdown, the answer cell)} of a lesson's written
-    answers, the cells graded by hand."""
-    cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
-    answers = {}
-    for i, cell in enumerate(cells):
-        if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution"):
-            heading = next(c for c in reversed(cells[:i]) if c.source.startswith("### Exercise"))
-            answers[cell.metadata["nbgrader"]["grade_id"][2:5].replace("-", ".")] = (heading.source, cell)
-    return answers
-
-
 @pytest.fixture(scope="module")
 def lesson():
     return run_lesson("05_backpropagation.ipynb")
-
-
-def run_exercise(lesson, number, replace=None, tests=None, before=(), namespace=None):
-    """Run exercise ``number``'s test cells (all, or those numbered ``tests``) after its solution,
-    edited by (old, new) pairs; first the solutions of the exercises ``before`` (unedited)."""
-    base, exercises = lesson
-    solution, test_cells = exercises[number]
-    for old, new in replace or ():
-        assert old in solution, old
-        solution = solution.replace(old, new)
-    namespace = dict(base, **(namespace or {}))
-    for earlier in before:
-        exec(exercises[earlier][0], namespace)
-    exec(solution, namespace)
-    for i, test in enumerate(test_cells):
-        if tests is None or i in tests:
-            exec(test, namespace)
 
 
 def test_the_lesson_has_four_code_exercises_whose_right_answers_pass(lesson):

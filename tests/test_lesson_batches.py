@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from test_lesson_data import run_exercise, run_lesson
+from lesson_cells import run_exercise, run_lesson
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,11 @@
 """What lesson 1 says about MNIST's digits and the validation split it makes, on the real data;
 and its exercises' test cells: a right answer passes, the usual wrong ones are named."""
-from pathlib import Path
 
-import matplotlib.pyplot as plt
-import nbformat
 import numpy as np
 import pytest
 
 from helpers.data import load_mnist, split_validation
+from lesson_cells import run_exercise, run_lesson
 
 
 @pytest.fixture(scope="module")
@@ -78,49 +76,6 @@ def test_a_validation_part_cut_from_sorted_data_holds_only_eights_and_nines(mnis
 
 
 # The lesson's own test cells, given a learner's answer: the right one passes, wrong ones are named.
-
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-
-
-def run_lesson(name):
-    """A lesson's code cells without its exercises, run in order in one namespace (without the
-    setup cell), and its code exercises as {number: (solution source, [test sources])}.
-
-    Leaving the exercises out of the namespace makes sure that no test cell relies on another
-    exercise's solution or test cell: a learner may have skipped or botched them.
-    """
-    cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
-    namespace = {}
-    for cell in cells[2:]:
-        if cell.cell_type == "code" and "nbgrader" not in cell.metadata:
-            exec(cell.source, namespace)
-    exercises = {}
-    for i, cell in enumerate(cells):
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
-            tests = []
-            for after in cells[i + 1:]:
-                if not after.metadata.get("nbgrader", {}).get("grade"):
-                    break
-                tests.append(after.source)
-            exercises[grade_id[2:5].replace("-", ".")] = (cell.source, tests)
-    plt.close("all")
-    return namespace, exercises
-
-
-def run_exercise(lesson, number, replace=None):
-    """Run exercise ``number``'s test cells after its solution, edited by (old, new) pairs."""
-    base, exercises = lesson
-    solution, test_cells = exercises[number]
-    for old, new in replace or ():
-        assert old in solution, old
-        solution = solution.replace(old, new)
-    namespace = dict(base)
-    exec(solution, namespace)
-    for test in test_cells:
-        exec(test, namespace)
-    plt.close("all")
-
 
 @pytest.fixture(scope="module")
 def lesson():

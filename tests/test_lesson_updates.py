@@ -9,7 +9,7 @@ import re
 import nbformat
 import pytest
 
-from test_lesson_backprop import NOTEBOOKS, run_exercise, run_lesson, written_answers
+from lesson_cells import NOTEBOOKS, run_exercise, run_lesson, written_answers
 
 WYSS_METADATA = {"jupyter": {"source_hidden": True}, "tags": ["what-you-should-see"]}
 
