@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import nbformat
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks" / "worked"
 
 
 def run_lesson(name):

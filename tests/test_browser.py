@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = "notebooks/08_interactive_experiments.ipynb"
+NOTEBOOK = "notebooks/worked/08_interactive_experiments.ipynb"  # its Run All reaches exercise 8.2
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "tests" / "screenshots"))
 

@@ -11,7 +11,7 @@ import pytest
 from helpers.checks import check_array, check_equal
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks" / "worked").glob("[0-9]*.ipynb"))
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 EXERCISE = re.compile(r"^### Exercise (\d+)\.(\d+)(.*)$", re.M)
 KINDS = {"write the code", "predict, then run", "explain what you see", "find the bug", "experiment"}
@@ -145,8 +145,10 @@ def test_student_edition_has_no_solutions_no_hidden_tests_no_outputs(edition, pa
     original, student = read(path), read(edition / "notebooks" / path.name)
     nbformat.validate(student)
     answers = [c for c in original.cells if ANSWER_TAG in c.metadata.get("tags", [])]
-    assert not [c for c in student.cells if c.source.startswith("**What you should see**")]
-    original.cells = [c for c in original.cells if c not in answers]
+    hints = [c for c in original.cells if "hints" in c.metadata.get("tags", [])]
+    assert hints and not [c for c in student.cells if c.source.startswith("**What you should see**")
+                          or "<summary><b>Hint" in c.source or "worked answer" in c.source]
+    original.cells = [c for c in original.cells if c not in answers and c not in hints]
     assert len(student.cells) == len(original.cells)
     text = "\n".join(c.source for c in student.cells)
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
@@ -160,9 +162,10 @@ def test_student_edition_has_no_solutions_no_hidden_tests_no_outputs(edition, pa
     assert all("raise NotImplementedError()" in c.source for c in solutions if c.cell_type == "code")
     assert all("YOUR ANSWER HERE" in c.source for c in solutions if c.cell_type == "markdown")
     assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
-    import refresh_notebooks
-    same_setup = refresh_notebooks.point_links(original.cells[1].source, "a-school/nn-course")
-    assert student.cells[1].source == same_setup  # the same setup cell, cloning the edition
+    import opening_cells
+    same_setup = opening_cells.setup_cell("a-school/nn-course").source
+    assert student.cells[1].source == same_setup  # the same setup cell, fetching this edition
+    assert 'COURSE_REPOSITORY = "https://github.com/a-school/nn-course"' in same_setup
     graded = [c for c in student.cells if c.metadata.get("nbgrader", {}).get("grade")]
     tests = [c for c in graded if not c.metadata["nbgrader"].get("solution")]
     assert tests and all(c.metadata.get("editable") is False for c in tests)
@@ -183,10 +186,19 @@ def test_student_edition_is_a_working_course_folder(edition, tmp_path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_a_student_notebook_runs_until_its_first_exercise(edition, path):
+def test_a_class_lesson_has_the_learner_lessons_code(edition, path):
+    """So the run below, of the learner edition, vouches for a class's release too (whose setup
+    cell differs only in the repository it fetches from)."""
+    code = lambda nb: [c.source for c in nb.cells[2:] if c.cell_type == "code"]  # noqa: E731
+    assert code(read(edition / "notebooks" / path.name)) == code(read(ROOT / "notebooks" / path.name))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_learner_lesson_runs_until_its_first_exercise(path):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
+    edition = ROOT
     nb = read(edition / "notebooks" / path.name)
     first_exercise = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code"
                           and c.metadata.get("nbgrader", {}).get("solution"))

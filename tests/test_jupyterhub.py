@@ -43,15 +43,13 @@ def upstream(tmp_path_factory):
     base = tmp_path_factory.mktemp("git")
     work = base / "teacher"
     work.mkdir()
-    for name in ["helpers", "data", "binder", "requirements.txt", "README.md", "LICENSE"]:
+    for name in ["helpers", "data", "notebooks", "binder", "requirements.txt", "README.md", "LICENSE"]:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, work / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, work / name, ignore=shutil.ignore_patterns(
+                "__pycache__", ".ipynb_checkpoints"))
         else:
             shutil.copy2(source, work / name)
-    (work / "notebooks").mkdir()
-    for notebook in (ROOT / "notebooks").glob("[0-9]*.ipynb"):
-        shutil.copy2(notebook, work / "notebooks")
     git(work, "init", "-q")
     git(work, "add", "-A")
     git(work, "commit", "-qm", "The course")
@@ -108,7 +106,7 @@ def test_the_links_open_each_lesson_in_the_students_pulled_folder(capsys):
     hub_links.main(["https://hub.example.edu/", "--repository", "https://github.com/a-school/nn-course.git"])
     printed = capsys.readouterr().out
     links = re.findall(r"^  (\S+)$", printed, re.M)
-    lessons = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    lessons = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))  # the learner edition
     assert len(links) == len(lessons) + 1
     for link, name in zip(links[1:], lessons):
         assert link.startswith("https://hub.example.edu/hub/user-redirect/git-pull?")
@@ -118,6 +116,9 @@ def test_the_links_open_each_lesson_in_the_students_pulled_folder(capsys):
     assert "1. MNIST" in printed
     with pytest.raises(SystemExit):
         hub_links.main(["hub.example.edu"])  # not a web address: said so, no links
+    hub_links.main(["https://hub.example.edu", "--repository", "a-school/nn-course"])
+    query = parse_qs(urlsplit(re.findall(r"^  (\S+)$", capsys.readouterr().out, re.M)[0]).query)
+    assert query["repo"] == ["https://github.com/a-school/nn-course"]  # OWNER/NAME, made clonable
 
 
 def test_nbgitpuller_lands_the_course_keeps_a_learners_edits_and_a_lesson_runs(upstream, server):
@@ -128,8 +129,8 @@ def test_nbgitpuller_lands_the_course_keeps_a_learners_edits_and_a_lesson_runs(u
                               folder=FOLDER)
     assert follow(server, link) == "/lab/tree/nn-course/notebooks/01_data_loading.ipynb"
     course = home / FOLDER
-    for lesson in (ROOT / "notebooks").glob("[0-9]*.ipynb"):
-        assert (course / "notebooks" / lesson.name).read_bytes() == lesson.read_bytes()
+    for lesson in [*(ROOT / "notebooks").glob("[0-9]*.ipynb"), *(ROOT / "notebooks" / "worked").glob("[0-9]*.ipynb")]:
+        assert (course / lesson.relative_to(ROOT)).read_bytes() == lesson.read_bytes()
     assert (course / "helpers" / "two_layer_net.py").is_file()
     assert len(list((course / "data" / "mnist").glob("*.gz"))) == 4
 
@@ -155,11 +156,11 @@ def test_nbgitpuller_lands_the_course_keeps_a_learners_edits_and_a_lesson_runs(u
     assert (course / "notebooks" / "NOTES.md").read_text() == "Week 2: lessons 3 and 4.\n"
     assert (course / "notebooks" / "04_gradients.ipynb").is_file()  # a deleted lesson comes back
 
-    # A lesson runs in the pulled folder, with the pulled course's helpers.
+    # A worked lesson runs in the pulled folder, with the pulled course's helpers.
     from nbclient import NotebookClient
-    pulled = nbformat.read(course / "notebooks" / "01_data_loading.ipynb", as_version=4)
+    pulled = nbformat.read(course / "notebooks" / "worked" / "01_data_loading.ipynb", as_version=4)
     NotebookClient(pulled, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(course / "notebooks")}}).execute()
+                   resources={"metadata": {"path": str(course / "notebooks" / "worked")}}).execute()
     printed = "".join(out.get("text", "") for out in pulled.cells[1].outputs)
     assert f"sys.path.append({str(course)!r})" in printed
     assert not [out for c in pulled.cells if c.cell_type == "code" for out in c.outputs

@@ -108,7 +108,7 @@ def test_the_smallest_error_is_about_epsilon_to_the_two_thirds(dtype):
 # The lesson's own exercise cells, given a learner's answer: the right one passes, wrong ones
 # are named by the test cell's message.
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04_gradients.ipynb"
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "worked" / "04_gradients.ipynb"
 
 
 @pytest.fixture(scope="module")

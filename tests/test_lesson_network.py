@@ -16,7 +16,7 @@ from helpers.functions import relu, sigmoid, softmax
 from helpers.plot import plot_chain
 from helpers.two_layer_net import TwoLayerNet
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03_network_and_loss.ipynb"
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "worked" / "03_network_and_loss.ipynb"
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 
 

@@ -86,10 +86,13 @@ def test_the_course_directory_ships_helpers_and_data_with_every_release(graded):
         released = nbformat.read(graded / "release" / assignment / f"{assignment}.ipynb", 4)
         assert "BEGIN SOLUTION" not in "".join(c.source for c in released.cells)
         # The answers to the lesson's ungraded questions stay with the teacher, too.
-        source = nbformat.read(ROOT / "notebooks" / f"{assignment}.ipynb", 4)
+        source = nbformat.read(ROOT / "notebooks" / "worked" / f"{assignment}.ipynb", 4)
         answers = [c for c in source.cells if "what-you-should-see" in c.metadata.get("tags", [])]
-        assert len(released.cells) == len(source.cells) - len(answers)
-        assert not [c for c in released.cells if c.source.startswith("**What you should see**")]
+        # The hints that the learner edition gives self-learners are not in a class's release.
+        hints = [c for c in source.cells if "hints" in c.metadata.get("tags", [])]
+        assert len(released.cells) == len(source.cells) - len(answers) - len(hints)
+        assert not [c for c in released.cells if c.source.startswith("**What you should see**")
+                    or "<summary><b>Hint" in c.source or "worked answer" in c.source]
 
 
 def test_the_configured_timeout_is_what_nbgrader_executes_with(graded, monkeypatch):
@@ -108,7 +111,7 @@ def test_the_configured_timeout_is_what_nbgrader_executes_with(graded, monkeypat
 
 def graded_cells(assignment, written):
     """The source notebook's graded cells: written answers (markdown) or test cells (code)."""
-    nb = nbformat.read(ROOT / "notebooks" / f"{assignment}.ipynb", as_version=4)
+    nb = nbformat.read(ROOT / "notebooks" / "worked" / f"{assignment}.ipynb", as_version=4)
     return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
             and (c.cell_type == "markdown") == written]
 
@@ -167,7 +170,7 @@ def test_every_lesson_generates_as_one_whole_course_assignment(tmp_path):
     made = make_course(course, "--whole-course")
     assert made.returncode == 0, made.stderr
     nbgrader(course, "generate_assignment", "nn_course")
-    lessons = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    lessons = sorted(p.name for p in (ROOT / "notebooks" / "worked").glob("[0-9]*.ipynb"))
     release = course / "release" / "nn_course"
     assert sorted(p.name for p in release.glob("*.ipynb")) == lessons
     assert (release / "helpers" / "two_layer_net.py").is_file() and (release / "data" / "mnist").is_dir()

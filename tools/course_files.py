@@ -7,7 +7,9 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from refresh_notebooks import NOTEBOOKS, ROOT
+ROOT = Path(__file__).resolve().parent.parent
+WORKED = ROOT / "notebooks" / "worked"  # the worked edition: the source of truth
+LEARNER = ROOT / "notebooks"  # the learner edition, written from it by tools/learner_edition.py
 
 # What a lesson notebook needs beside it to run: the code it imports and the data it reads.
 COURSE_FILES = ["helpers", "data"]
@@ -18,8 +20,8 @@ ANSWER_TAG = "what-you-should-see"
 
 
 def lessons(chosen=None):
-    """The lesson notebooks, in order; ``chosen`` keeps those named by number or name ("07")."""
-    paths = sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
+    """The worked lessons, in order; ``chosen`` keeps those named by number or name ("07")."""
+    paths = sorted(WORKED.glob("[0-9]*.ipynb"))
     if not chosen:
         return paths
     picked = [p for p in paths if any(p.stem == c or p.stem.startswith(f"{c}_")

@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 
 import nbformat
 
+import address
 from course_files import lessons
-from refresh_notebooks import REPOSITORY
 
 APPS = {"lab": "lab/tree/", "classic": "tree/"}
 
@@ -47,9 +47,10 @@ def title(notebook):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("hub_url", help="the JupyterHub's address, e.g. https://hub.example.edu")
-    parser.add_argument("--repository", default=f"https://github.com/{REPOSITORY}",
-                        help="the git repository the hub clones (default: %(default)s)")
-    parser.add_argument("--branch", default="main", help="its branch (default: %(default)s)")
+    parser.add_argument("--repository", default=address.clone_url(),
+                        help="the git repository the hub clones, as https://github.com/OWNER/NAME "
+                             "or OWNER/NAME (default: %(default)s)")
+    parser.add_argument("--branch", default=address.BRANCH, help="its branch (default: %(default)s)")
     parser.add_argument("--folder", help="the folder in each student's home (default: the "
                                          "repository's name)")
     parser.add_argument("--app", choices=sorted(APPS), default="lab",
@@ -57,6 +58,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not args.hub_url.startswith(("https://", "http://")):
         parser.error(f"{args.hub_url} is not a web address: give it as https://hub.example.edu")
+    if "://" not in args.repository and not args.repository.startswith("git@"):
+        try:  # OWNER/NAME: the GitHub address nbgitpuller can clone
+            args.repository = address.clone_url(address.normalise(args.repository))
+        except ValueError as error:
+            parser.error(str(error))
     link = lambda path: hub_link(args.hub_url, args.repository, path, args.branch,  # noqa: E731
                                  args.folder, args.app)
     print(f"The whole course (the lessons' folder)\n  {link('notebooks')}")

@@ -3,6 +3,7 @@
     python tools/nbgrader_course.py COURSE_DIR                    # one assignment per lesson
     python tools/nbgrader_course.py COURSE_DIR --whole-course     # one assignment, every lesson
     python tools/nbgrader_course.py COURSE_DIR --lessons 01 07    # only some lessons
+    python tools/nbgrader_course.py COURSE_DIR --with-hints       # keep the exercises' hints
 
 COURSE_DIR gets an nbgrader_config.py and, for each assignment, source/<assignment>/ with the
 instructor notebooks and, beside them, helpers/ and data/. nbgrader copies every file of an
@@ -14,6 +15,10 @@ course's own helpers/, whatever a student's copy holds. Then, in COURSE_DIR:
     nbgrader generate_assignment 01_data_loading
     nbgrader autograde 01_data_loading
 
+The assignments are the worked lessons (notebooks/worked/) without the hints that the learner
+edition gives self-learners, and without links to the worked answers, unless --with-hints and
+--with-answer-links put them in (the links open the worked answers on Colab).
+
 Folders that exist are left alone unless you pass --force, which replaces source/<assignment>/
 and nbgrader_config.py and nothing else (release/, submissions and the gradebook stay).
 """
@@ -23,8 +28,10 @@ from pathlib import Path
 
 import nbformat
 
+import address
 from course_files import ANSWER_TAG, COURSE_FILES, copy_files, lessons, new_folder
-from refresh_notebooks import point_links
+from learner_edition import add_answer_links, drop_hints
+from opening_cells import put_opening_cells
 
 COURSE_ID = "nn-from-scratch"
 WHOLE_COURSE = "nn_course"
@@ -80,7 +87,7 @@ def assignments(whole_course=None, chosen=None):
 
 
 def make_course(course_dir, whole_course=None, chosen=None, repository=None, force=False,
-                course_id=COURSE_ID, timeout=TIMEOUT):
+                course_id=COURSE_ID, timeout=TIMEOUT, hints=False, answer_links=False):
     """Write nbgrader_config.py and source/<assignment>/ for each assignment into course_dir."""
     course_dir = Path(course_dir).resolve()
     plan = assignments(whole_course, chosen)
@@ -95,9 +102,14 @@ def make_course(course_dir, whole_course=None, chosen=None, repository=None, for
             copy_files(COURSE_FILES, build)
             for path in notebooks:
                 nb = nbformat.read(path, as_version=4)
+                if answer_links:
+                    add_answer_links(nb, path.name, False, repository or address.REPOSITORY)
+                if not hints:
+                    drop_hints(nb)
                 if repository:
                     for cell in nb.cells:
-                        cell.source = point_links(cell.source, repository)
+                        cell.source = address.point_links(cell.source, repository)
+                    put_opening_cells(nb, path.name, "class", repository)
                 nbformat.write(nb, build / path.name)
     config = course_dir / "nbgrader_config.py"
     config.write_text(CONFIG.format(course_id=course_id, timeout=timeout, answer_tag=ANSWER_TAG))
@@ -112,15 +124,24 @@ def main(argv=None):
                              "unless you give a NAME), instead of one per lesson")
     parser.add_argument("--lessons", nargs="+", metavar="LESSON",
                         help="only these lessons, by number or name (e.g. 01 07)")
-    parser.add_argument("--repository", help="OWNER/NAME the Colab and Binder badges point to")
+    parser.add_argument("--repository", help="OWNER/NAME (or its https://github.com/ address) the "
+                                             "badges and the setup cell's fetch point to")
+    parser.add_argument("--with-hints", action="store_true", help="keep each exercise's hints")
+    parser.add_argument("--with-answer-links", action="store_true",
+                        help="link each exercise to its worked answer (on Colab)")
     parser.add_argument("--course-id", default=COURSE_ID, help=f"nbgrader course id ({COURSE_ID})")
     parser.add_argument("--timeout", type=int, default=TIMEOUT,
                         help=f"seconds one cell may run when nbgrader executes it ({TIMEOUT})")
     parser.add_argument("--force", action="store_true",
                         help="replace these assignments' source folders and nbgrader_config.py")
     args = parser.parse_args(argv)
+    try:
+        repository = args.repository and address.normalise(args.repository)
+    except ValueError as error:
+        parser.error(str(error))
     course_dir, names = make_course(args.course_dir, args.whole_course, args.lessons,
-                                    args.repository, args.force, args.course_id, args.timeout)
+                                    repository, args.force, args.course_id, args.timeout,
+                                    args.with_hints, args.with_answer_links)
     print(f"nbgrader course written to {course_dir}, with the assignments:")
     for name in names:
         print(f"  source/{name}/")
