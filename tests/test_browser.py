@@ -129,3 +129,39 @@ def test_dashboard_renders_retrains_and_redraws_in_chromium(jupyterlab):
             raise
         finally:
             browser.close()
+
+
+def test_a_learner_lessons_link_opens_the_worked_answer_at_its_exercise(jupyterlab):
+    """JupyterLab opens the link, worked/NN.ipynb#Heading-Text, in a new tab, and the anchor is
+    the id JupyterLab gives the exercise's heading. (JupyterLab 4.6 opens a notebook that was not
+    open yet at its top, without scrolling to the anchor: jupyterlab/jupyterlab#11374.)"""
+    base, token = jupyterlab
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(120_000)
+        try:
+            page.goto(f"{base}/lab/tree/notebooks/01_data_loading.ipynb?token={token}")
+            page.locator(".jp-Notebook").first.wait_for()
+            link = page.get_by_role("link", name="exercise 1.3 in the worked edition")
+            link.scroll_into_view_if_needed()
+            anchor = link.get_attribute("href").split("#")[1]
+            link.click()
+            expect(page.get_by_role("tab", name=re.compile("01_data_loading.ipynb"))).to_have_count(2)
+            worked = page.locator(".jp-NotebookPanel").filter(
+                has_text=re.compile("Worked edition: every exercise is answered here"))
+            expect(worked).to_have_count(1)
+            heading = worked.locator(f'h3[data-jupyter-id="{anchor}"]')
+            heading.scroll_into_view_if_needed()  # rendered once scrolled to
+            expect(heading).to_have_text(re.compile(r"^Exercise 1\.3 \(find the bug\)"))
+            answer = worked.get_by_text("return (images.astype(np.float32) - 128) / 128")
+            expect(answer).to_have_count(1)  # the worked answer, not the stub
+            page.screenshot(path=str(SCREENSHOTS / "worked-answer-link.png"))
+        except Exception:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "failure-link.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
