@@ -85,6 +85,12 @@ def test_a_cell_that_uses_an_answer_loses_its_output_and_one_that_does_not_keeps
         "print(y * 2)")]
     nb.cells[1].metadata["nbgrader"] = {"solution": True, "grade": False, "grade_id": "ex1", "locked": False}
     assert learner_edition.answer_dependent(nb) == {1, 2, 3}
+    # A written prediction: the cells after it, up to the next heading, measure its answer.
+    prediction = nbformat.v4.new_markdown_cell("**Your prediction:**\n### BEGIN SOLUTION\n12\n### END SOLUTION")
+    prediction.metadata["nbgrader"] = {"solution": True, "grade": True, "grade_id": "ex2", "points": 1}
+    nb.cells += [prediction, nbformat.v4.new_code_cell("print(3 * 4)"),
+                 nbformat.v4.new_markdown_cell("## 2. Next"), nbformat.v4.new_code_cell("print(5)")]
+    assert learner_edition.answer_dependent(nb) == {1, 2, 3, 8}
 
 
 @pytest.mark.parametrize("path", WORKED, ids=lambda p: p.name)
@@ -119,6 +125,19 @@ def test_each_exercise_has_hints_then_a_link_to_its_worked_answer(path):
 def test_the_anchor_is_the_heading_as_jupyterlab_names_it():
     assert learner_edition.anchor("### Exercise 5.1 (write the code): `Affine.backward`") == \
         "Exercise-5.1-(write-the-code):-Affine.backward"
+    # Math is typeset before JupyterLab reads the heading's text.
+    assert learner_edition.anchor("### Exercise 4.4 (predict, then run): the best $h$") == \
+        "Exercise-4.4-(predict,-then-run):-the-best-h"
+
+
+@pytest.mark.parametrize("path", WORKED, ids=lambda p: p.name)
+def test_what_you_should_see_stays_closed_until_opened_wherever_the_lesson_is_shown(path):
+    """Colab, Kaggle and GitHub show JupyterLab's collapsed cells open: <details> closes them."""
+    answers = [c for c in learner(path).cells if "what-you-should-see" in c.metadata.get("tags", [])]
+    for cell in answers:
+        assert cell.source.startswith("<details><summary><b>What you should see</b>")
+        assert cell.source.rstrip().endswith("</details>")
+    assert len(answers) == sum("what-you-should-see" in c.metadata.get("tags", []) for c in read(path).cells)
 
 
 def test_a_class_release_has_hints_and_answer_links_only_when_asked():
@@ -187,3 +206,55 @@ def test_an_address_that_is_no_github_repository_is_refused_with_the_form_expect
     with pytest.raises(ValueError, match="OWNER/NAME"):
         address.normalise(wrong)
     assert address.normalise("https://github.com/A-School/nn.course.git/") == "A-School/nn.course"
+
+
+@pytest.mark.parametrize("where", ["the course", "its parent", "inside data", "a git clone"])
+def test_a_release_never_replaces_the_course_its_parent_or_a_repository(tmp_path, where):
+    import course_files
+    clone = tmp_path / "clone"
+    (clone / ".git").mkdir(parents=True)
+    target = {"the course": ROOT, "its parent": ROOT.parent, "inside data": ROOT / "data" / "x",
+              "a git clone": clone}[where]
+    before = sorted(p.name for p in target.iterdir()) if target.exists() else None
+    with pytest.raises(SystemExit, match="refused"):
+        with course_files.new_folder(target, force=True) as build:
+            (build / "x").write_text("never")
+    assert (sorted(p.name for p in target.iterdir()) if target.exists() else None) == before
+
+
+def test_force_replaces_whole_and_a_failed_build_leaves_the_old_folder_as_it_was(tmp_path, capsys):
+    import course_files
+    target = tmp_path / "students"
+    (target / "old").mkdir(parents=True)
+    (target / "old" / "notes.md").write_text("kept until replaced\n")
+    with pytest.raises(RuntimeError):
+        with course_files.new_folder(target, force=True) as build:
+            (build / "half").write_text("half a build")
+            raise RuntimeError("interrupted")
+    assert (target / "old" / "notes.md").read_text() == "kept until replaced\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["students"]  # no build left behind
+    with course_files.new_folder(target, force=True) as build:
+        (build / "new").write_text("the new edition")
+    assert sorted(p.name for p in target.iterdir()) == ["new"]
+    assert f"replacing {target}: old (2 files and folders)" in capsys.readouterr().out  # said first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["students"]
+
+
+def test_an_interrupted_nbgrader_course_keeps_its_config_and_says_what_is_missing(tmp_path, monkeypatch):
+    import nbgrader_course
+    real = nbgrader_course.copy_files
+    calls = []
+
+    def copy_then_stop(names, dest):
+        calls.append(dest)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C during the second assignment
+        real(names, dest)
+    monkeypatch.setattr(nbgrader_course, "copy_files", copy_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        nbgrader_course.make_course(tmp_path, chosen=["01", "02"])
+    assert "TagRemovePreprocessor" in (tmp_path / "nbgrader_config.py").read_text()
+    assert [p.name for p in (tmp_path / "source").iterdir() if not p.name.startswith(".")] == ["01_data_loading"]
+    assert not [p for p in (tmp_path / "source").iterdir() if p.name.startswith(".")]
+    with pytest.raises(SystemExit, match="Not there: source/02_mini_batches"):
+        nbgrader_course.make_course(tmp_path, chosen=["01", "02"])

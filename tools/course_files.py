@@ -45,24 +45,61 @@ def copy_files(names, dest):
             shutil.copy2(source, Path(dest) / name)
 
 
+def refusal(target):
+    """Why ``target`` may not be replaced by an edition, or None: it is or holds the course, it
+    lies inside what would be copied into it, or it is a git working copy (someone's work)."""
+    target = Path(target).resolve()
+    if target == ROOT or ROOT.is_relative_to(target):
+        return f"{target} is or holds the course itself: choose a folder outside {ROOT}"
+    inside = [name for name in COURSE_FILES if target.is_relative_to(ROOT / name)]
+    if inside:
+        return f"{target} is inside the course's {inside[0]}/, which would be copied into itself"
+    if (target / ".git").exists():
+        return (f"{target} holds a .git folder (a repository, with its history): choose another "
+                "folder, or move it away yourself if it is really to be replaced")
+    return None
+
+
+def listing(folder, most=8):
+    """What a folder holds, for saying what --force replaces: its first entries and a count."""
+    names = sorted(p.name for p in folder.iterdir())
+    count = sum(1 for _ in folder.rglob("*"))
+    return f"{', '.join(names[:most])}{', ...' if len(names) > most else ''} ({count} files and folders)"
+
+
 @contextmanager
 def new_folder(target, force=False, refuse=None):
     """Yield an empty folder beside ``target`` that becomes ``target`` when the block succeeds.
 
-    A failure leaves nothing behind and ``target`` as it was. If ``target`` exists (a non-empty
-    folder or a file), it is replaced only with ``force``; otherwise this stops with ``refuse``.
+    A failure or an interruption leaves nothing of the build behind and ``target`` as it was.
+    If ``target`` exists (a non-empty folder or a file), it is replaced only with ``force``, and
+    never if it is the course, holds it, or holds a .git (see refusal); otherwise this stops with
+    ``refuse``. The old ``target`` is renamed aside before the new one is renamed in, then
+    deleted, so that no moment leaves it half deleted.
     """
     target = Path(target).resolve()
+    reason = refusal(target)
+    if reason:
+        raise SystemExit(f"refused: {reason}")
     taken = target.is_file() or (target.is_dir() and any(target.iterdir()))
     if taken and not force:
         raise SystemExit(refuse or f"{target} exists: pass --force to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}-") as tmp:
-        build = Path(tmp) / "new"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+    except OSError as error:
+        raise SystemExit(f"cannot write beside {target} ({error.strerror}): choose a folder "
+                         "you may write in") from None
+    try:
+        build = work / "new"
         build.mkdir()
         yield build
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
+        if target.exists():
+            if target.is_dir():
+                print(f"replacing {target}: {listing(target)}")
+            target.rename(work / "old")  # atomic: the old one stays whole until the new is in
         build.rename(target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # the build if it failed, else the old target
+        if work.exists():
+            print(f"could not delete all of {work} (the replaced folder): delete it yourself")

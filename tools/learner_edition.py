@@ -19,7 +19,7 @@ import nbformat
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions, LockCells
 
 import address
-from course_files import LEARNER, ROOT, WORKED
+from course_files import ANSWER_TAG, LEARNER, ROOT, WORKED
 from opening_cells import WORKED_PATH, put_opening_cells
 
 HINTS_TAG = "hints"  # a code exercise's collapsed hints, in the worked lesson before its answer
@@ -44,8 +44,11 @@ def exercises(nb):
 
 
 def anchor(heading):
-    """The id JupyterLab gives a heading: its text, spaces as hyphens (e.g. Exercise-1.1-...)."""
-    text = heading.lstrip("#").strip().replace("`", "").replace("*", "")
+    """The id JupyterLab gives a heading: its text as rendered (no code marks, math typeset),
+    spaces as hyphens (e.g. Exercise-1.1-...)."""
+    text = heading.lstrip("#").strip()
+    for mark in ("`", "*", "$"):
+        text = text.replace(mark, "")
     return text.replace(" ", "-")
 
 
@@ -95,6 +98,13 @@ def add_answer_links(nb, name, relative=True, repository=address.REPOSITORY,
     return nb
 
 
+def collapsed(source):
+    """A "What you should see" cell, closed until the learner opens it, wherever it is shown
+    (JupyterLab's collapsed cells are open on Colab, Kaggle and GitHub)."""
+    title, _, rest = source.partition("\n")
+    return f"<details><summary>{title.replace('**', '<b>', 1).replace('**', '</b>', 1)}</summary>\n\n{rest.strip()}\n\n</details>"
+
+
 def drop_hints(nb):
     nb.cells = [cell for cell in nb.cells if HINTS_TAG not in cell.metadata.get("tags", [])]
     return nb
@@ -121,12 +131,19 @@ def names(source):
 
 
 def answer_dependent(nb):
-    """Indices of the code cells whose outputs depend on an exercise's answer or its test.
+    """Indices of the code cells whose outputs depend on an exercise's answer or give it away.
 
     A cell depends on one if it reads a name that an answer or test cell made or changed, or that
     a cell depending on one made or changed; a cell that makes a name anew makes it independent.
+    The code cells after a written answer, up to the next heading, measure what it predicts:
+    their outputs are the answer, so they go too.
     """
     dependent, tainted = set(), set()
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and grading(cell).get("solution"):
+            end = next((j for j in range(i + 1, len(nb.cells)) if nb.cells[j].cell_type == "markdown"
+                        and nb.cells[j].source.startswith("#")), len(nb.cells))
+            dependent |= {j for j in range(i + 1, end) if nb.cells[j].cell_type == "code"}
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -162,6 +179,9 @@ def learner_notebook(path, hints=True, links="relative", keep_outputs=True, edit
         add_answer_links(nb, path.name, links == "relative", repository, branch)
     if not hints:
         drop_hints(nb)
+    for cell in nb.cells:
+        if ANSWER_TAG in cell.metadata.get("tags", []):
+            cell.source = collapsed(cell.source)
     resources = {}
     for preprocessor in (ClearSolutions(), ClearHiddenTests(), LockCells()):
         nb, resources = preprocessor.preprocess(nb, resources)

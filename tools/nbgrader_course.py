@@ -94,9 +94,19 @@ def make_course(course_dir, whole_course=None, chosen=None, repository=None, for
     targets = [course_dir / "source" / name for name in plan] + [course_dir / "nbgrader_config.py"]
     taken = [t for t in targets if t.exists()]
     if taken and not force:
+        missing = [t for t in targets if not t.exists()]
         raise SystemExit("already there: " + ", ".join(str(t.relative_to(course_dir)) for t in taken)
-                         + ". Pass --force to replace them (release/, submissions and the "
+                         + ". " + (f"Not there: {', '.join(str(t.relative_to(course_dir)) for t in missing)}"
+                                   " (an earlier run stopped before it finished?). " if missing else "")
+                         + "Pass --force to replace them (release/, submissions and the "
                          "gradebook are never touched), or choose other lessons.")
+    # The configuration first, whole: an assignment never stands without it, for nbgrader's
+    # defaults would release the "What you should see" answers and grade with a 30 s timeout.
+    course_dir.mkdir(parents=True, exist_ok=True)
+    config = course_dir / "nbgrader_config.py"
+    partial = config.with_name(".nbgrader_config.py.partial")
+    partial.write_text(CONFIG.format(course_id=course_id, timeout=timeout, answer_tag=ANSWER_TAG))
+    partial.replace(config)
     for name, notebooks in plan.items():
         with new_folder(course_dir / "source" / name, force=True) as build:
             copy_files(COURSE_FILES, build)
@@ -111,8 +121,6 @@ def make_course(course_dir, whole_course=None, chosen=None, repository=None, for
                         cell.source = address.point_links(cell.source, repository)
                     put_opening_cells(nb, path.name, "class", repository)
                 nbformat.write(nb, build / path.name)
-    config = course_dir / "nbgrader_config.py"
-    config.write_text(CONFIG.format(course_id=course_id, timeout=timeout, answer_tag=ANSWER_TAG))
     return course_dir, list(plan)
 
 

@@ -26,9 +26,9 @@ EDITION_LINES = {
     "worked": ("> **Worked edition**: every exercise is answered here, and nbval checks that the "
                "answers pass. To do the exercises yourself, open the "
                "[learner edition](../{name}) (the badges above open it)."),
-    "learner": ("> **Learner edition**: the exercises are yours to do. Each has hints to open "
-                "one at a time and a link to its worked answer in the "
-                "[worked edition](worked/{name})."),
+    "learner": ("> **Learner edition**: the exercises are yours to do. Each code exercise has "
+                "hints to open one at a time, and every exercise links to its worked answer in "
+                "the [worked edition](worked/{name})."),
     "class": None,  # a teacher's release: no link to the answers
 }
 
