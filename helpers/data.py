@@ -8,7 +8,9 @@ published checksum the first time it is used; the arrays are then cached as plai
 import gzip
 import hashlib
 import os
+import stat
 import sys
+import tempfile
 import warnings
 import zlib
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ DATA_DIR = COURSE_ROOT / "data"
 SYSTEM_DATA_DIR = Path("/usr/share/datasets")
 
 SHARED_CACHE_VARIABLE = "NN_FROM_SCRATCH_SHARED_CACHE"
+MISSING = "does not exist"  # what _folder_problem says of a folder that is not there
 PARTS = ("train_images", "train_labels", "test_images", "test_labels")
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
@@ -94,7 +97,7 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, *, dataset="mn
     spec = get_dataset(dataset)
     cache = dataset_cache_dir(spec, cache_dir)
     remove_stale_leftovers(cache)
-    arrays = _load_parts(spec, cache, data_dir, download, normalize, shared_cache_dirs(spec))
+    arrays = _load_parts(spec, cache, data_dir, download, normalize, shared_cache_dirs(spec, cache))
     for split in ("train", "test"):
         n_images, n_labels = len(arrays[f"{split}_images"]), len(arrays[f"{split}_labels"])
         if n_images != n_labels:
@@ -148,44 +151,115 @@ def get_dataset(name):
 def dataset_cache_dir(spec, cache_dir=None):
     """Where converted arrays and downloads of ``spec`` are kept.
 
-    Defaults to $NN_FROM_SCRATCH_CACHE, else ~/.cache/nn-from-scratch: local disk, not the
-    course folder, which may live on a slow synced Drive.
+    Defaults to $NN_FROM_SCRATCH_CACHE, else $XDG_CACHE_HOME/nn-from-scratch, else
+    ~/.cache/nn-from-scratch: local disk, not the course folder, which may live on a slow
+    synced Drive. Without a home folder, a private folder in the temporary folder.
     """
     if cache_dir is None:
         cache_dir = os.environ.get("NN_FROM_SCRATCH_CACHE") or (
-            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nn-from-scratch")
+            Path(os.environ.get("XDG_CACHE_HOME") or _home_cache()) / "nn-from-scratch")
     return Path(cache_dir) / spec.name
 
 
-def shared_cache_dirs(spec):
+def _home_cache():
+    """~/.cache, or, where no home folder can be found (HOME unset and no passwd entry, as
+    in some containers), a private temporary folder, with a warning that says so."""
+    try:
+        return Path.home() / ".cache"
+    except (RuntimeError, KeyError, OSError):
+        folder = _private_temporary_folder()
+        warnings.warn("cannot find your home folder (HOME is not set, and the system knows no "
+                      "home for your user), so the data cache goes to "
+                      f"{folder / 'nn-from-scratch'}, which the system may empty. To keep it "
+                      "elsewhere, set NN_FROM_SCRATCH_CACHE to a folder of your own.")
+        return folder
+
+
+def _private_temporary_folder():
+    """<temp>/nn-from-scratch-<user id>, made private (0700); if someone else owns it or may
+    write into it, a new private folder instead, since they could plant arrays in it."""
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    folder = Path(tempfile.gettempdir()) / f"nn-from-scratch-{user}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+    except OSError:
+        return folder  # cannot be made: loads still work, and saving the cache warns
+    if stat.S_ISDIR(info.st_mode) and _only_mine(info):
+        return folder
+    return Path(tempfile.mkdtemp(prefix=f"{folder.name}-"))
+
+
+def _only_mine(info):
+    """Whether a folder's ``os.stat`` result says only this user may write into it."""
+    if not hasattr(os, "getuid"):
+        return True  # Windows: the user's temporary folder is already theirs alone
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
+def shared_cache_dirs(spec, own_cache=None):
     """The read-only cache a hub's admin built once for everyone ($NN_FROM_SCRATCH_SHARED_CACHE).
 
-    It is only ever read: whatever it lacks is built in the learner's own cache.
+    It is only ever read: whatever it lacks is built in the learner's own cache
+    (``own_cache``, named in the warning when the shared folder cannot be used).
     """
     shared = os.environ.get(SHARED_CACHE_VARIABLE)
-    return [Path(shared) / spec.name] if shared else []
+    if not shared:
+        return []
+    root = Path(shared)
+    problem = _folder_problem(root)
+    if problem is None:
+        problem = _folder_problem(root / spec.name)
+        if problem == MISSING:
+            return []  # built without this data set: the learner's own cache holds it, quietly
+        root = root / spec.name
+    if problem is not None:
+        _warn_unusable_shared_cache(root, problem, own_cache)
+        return []
+    return [root]
+
+
+def _folder_problem(path):
+    """None if ``path`` is a folder this process may read; else what is wrong with it, in words."""
+    try:
+        if not path.is_dir():
+            return "is not a folder" if path.exists() else MISSING
+        with os.scandir(path):  # is_dir needs only the parent: reading needs the folder itself
+            return None
+    except OSError as error:
+        return f"you may not read ({error.strerror or error})"
+
+
+def _warn_unusable_shared_cache(folder, problem, own_cache):
+    """Say why the shared cache is not used, where the arrays go instead, and who can fix it."""
+    fix = (f"Correct {SHARED_CACHE_VARIABLE} (a typo?), or ask whoever set it to build the cache "
+           f"there with `python -m helpers.data --build-cache {folder}`." if problem == MISSING
+           else f"Ask whoever set {SHARED_CACHE_VARIABLE} to make {folder} readable by every "
+                "learner (chmod -R a+rX on it and the folders above it), or correct it.")
+    own = f" ({own_cache})" if own_cache is not None else ""
+    warnings.warn(f"{SHARED_CACHE_VARIABLE} points at {folder}, which {problem}: using your own "
+                  f"cache{own} instead, which takes up to 274 MB of your disk. {fix}")
 
 
 def _cached_array(spec, part, cache, data_dir, download, shared, normalize):
     """One part from a verified .npy cache, else from the verified source (and then cached)."""
     filename, md5 = spec.files[part]
     name = f"{filename}-{md5[:12]}{'-float32' if normalize else ''}.npy"
-    length = spec.train_size if part.startswith("train") else spec.test_size
-    for folder in shared:
-        array = load_verified(folder / name, length)
+    shape, dtype = part_shape(spec, part), np.dtype(np.float32 if normalize else np.uint8)
+    for folder in shared:  # each one a readable folder built for this data set
+        array = load_verified(folder / name, shape, dtype)
         if array is not None:
             return array
-        if folder.is_dir():  # built for this data set, yet damaged or incomplete
-            warnings.warn(f"the shared cache has no intact {folder / name}; using your own "
-                          f"cache. Ask whoever set {SHARED_CACHE_VARIABLE} to rebuild it with "
-                          f"`python -m helpers.data --build-cache {folder.parent}`.")
-    array = load_verified(cache / name, length)
+        warnings.warn(f"the shared cache has no intact {folder / name}; using your own "
+                      f"cache. Ask whoever set {SHARED_CACHE_VARIABLE} to rebuild it with "
+                      f"`python -m helpers.data --build-cache {folder.parent}`.")
+    array = load_verified(cache / name, shape, dtype)
     if array is not None:
         return array
     array = _from_source(spec, part, cache, data_dir, download, normalize)
     if _save_verified(cache / name, array):
         del array  # free it before the file is mapped: the first load needs half the memory
-        array = load_verified(cache / name, length)
+        array = load_verified(cache / name, shape, dtype)
         if array is None:  # changed by someone else in between: build it again, unsaved
             array = _from_source(spec, part, cache, data_dir, download, normalize)
     return array if array.flags.writeable else array.copy()
@@ -200,12 +274,19 @@ def _from_source(spec, part, cache, data_dir, download, normalize):
     return np.divide(raw, np.float32(255), dtype=np.float32) if normalize else raw
 
 
-def load_verified(path, length=None):
+def part_shape(spec, part):
+    """The shape one part of ``spec`` must have: (N, 28, 28) images or (N,) labels."""
+    count = spec.train_size if part.startswith("train") else spec.test_size
+    return (count, *IMAGE_SHAPE) if part.endswith("images") else (count,)
+
+
+def load_verified(path, shape=None, dtype=None):
     """The array in ``path``, memory-mapped, if its content matches the fingerprint saved
-    beside it (``path.sum``) and it has ``length`` rows; None if either file is missing,
-    damaged or changed in any way."""
+    beside it (``path.sum``) and it has the ``shape`` and ``dtype`` asked for; None if either
+    file is missing, damaged or changed in any way (a fingerprint can be rewritten to match)."""
     array = _load_npy(path)
-    if array is None or (length is not None and (array.ndim == 0 or len(array) != length)):
+    if array is None or (shape is not None and array.shape != tuple(shape)) or (
+            dtype is not None and array.dtype != np.dtype(dtype)):
         return None
     try:
         expected = Path(f"{path}.sum").read_text().strip()
@@ -262,6 +343,10 @@ def _save_verified(path, array):
 
 
 def _check_kind(array, part, filename):
+    """Refuse a source file that is valid IDX but not an MNIST-style part: bytes, 28x28 or 0-9."""
+    if array.dtype != np.uint8:
+        raise DatasetError(f"{filename} should hold bytes (IDX type 0x08), but it holds "
+                           f"{array.dtype}. Restore the original file.")
     if part.endswith("images"):
         if array.ndim != 3 or array.shape[1:] != IMAGE_SHAPE:
             raise DatasetError(f"{filename} should hold 28x28 images, but its header says "

@@ -107,7 +107,7 @@ def copy_course(target, exist_ok=False):
     target.mkdir(parents=True, exist_ok=exist_ok)
     shutil.copytree(ROOT / "helpers", target / "helpers",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    (target / "data").mkdir()
+    shutil.copytree(ROOT / "data", target / "data", copy_function=os.link)  # MNIST, as hard links
     return target
 
 
@@ -461,3 +461,50 @@ def test_notebooks_name_the_kernel_as_ipykernel_does():
         kernelspec = nbformat.read(path, as_version=4).metadata.kernelspec
         assert kernelspec == {"display_name": get_kernel_dict()["display_name"],
                               "language": "python", "name": "python3"}, path.name
+
+
+def test_a_helpers_package_from_a_folder_named_like_the_course_is_not_kept(tmp_path):
+    old = copy_course(tmp_path / "course-old")
+    course = copy_course(tmp_path / "course")
+    outcome = run_setup(tmp_path, colab=False, cwd=course, path_first=[old],
+                        cells=["import helpers; print(helpers.__file__)"])
+    assert outcome["cells"][1]["printed"].strip() == str(course / "helpers" / "__init__.py")
+
+
+def test_on_colab_a_copy_without_mnist_is_not_taken_for_the_newest_whole_one(tmp_path):
+    drive = tmp_path / "content" / "drive" / "MyDrive"
+    whole = copy_course(drive / "course (old)")
+    uploading = copy_course(drive / "course (uploading)")
+    for gz in (uploading / "data" / "mnist").glob("*.gz"):
+        gz.unlink()
+    for path in whole.rglob("*"):
+        os.utime(path, (1e9, 1e9), follow_symlinks=False)
+    outcome = run_setup(tmp_path, colab=True, cwd=tmp_path / "content")
+    assert outcome["found"] == str(whole)
+    assert f"{uploading} (no data/mnist/" in outcome["printed"]
+
+
+def test_a_fetch_interrupted_earlier_is_cleared_away_by_the_next(tmp_path, github):
+    (tmp_path / "content" / "drive" / "MyDrive").mkdir(parents=True)
+    stale = tmp_path / "content" / ".course.fetching-999999999"  # a kernel long gone
+    (stale / "helpers").mkdir(parents=True)
+    outcome = run_setup(tmp_path, colab=True, cwd=tmp_path / "content",
+                        replace=[(address.clone_url(), github)])
+    assert outcome["found"] == str(tmp_path / "content" / "course") and not stale.exists()
+
+
+def test_on_colab_a_course_folder_on_drive_that_drive_refuses_says_so(tmp_path):
+    setup = SETUP.replace('COURSE_FOLDER = ""', 'COURSE_FOLDER = "/content/drive/MyDrive/course"', 1)
+    outcome = run_setup(tmp_path, colab=True, cwd=tmp_path / "content", setup=setup, drive="refuse")
+    assert "So COURSE_FOLDER cannot be reached: allow access" in outcome["printed"]
+    assert "fetched into this runtime instead" not in outcome["printed"]
+
+
+def test_a_broken_link_where_the_course_goes_is_named_not_replaced(tmp_path, github):
+    (tmp_path / "content" / "drive" / "MyDrive").mkdir(parents=True)
+    (tmp_path / "content" / "course").symlink_to(tmp_path / "gone")
+    outcome = run_setup(tmp_path, colab=True, cwd=tmp_path / "content",
+                        replace=[(address.clone_url(), github)])
+    assert outcome["error"].startswith("FileNotFoundError") and "Rename or delete it" in outcome["error"]
+    assert (tmp_path / "content" / "course").is_symlink()
+    assert not [p for p in (tmp_path / "content").iterdir() if "fetching" in p.name]

@@ -464,3 +464,188 @@ def test_a_data_set_the_shared_cache_does_not_hold_goes_to_the_learners_cache_qu
     load_mnist(cache_dir=tmp_path / "own")
     assert len(list((tmp_path / "own" / "mnist").glob("*.npy"))) == 4
     assert not [w for w in recwarn if "shared" in str(w.message)]
+
+
+def unreachable(monkeypatch, folder, function="is_dir"):
+    """Act as if ``folder`` were another user's, mode 700: root may enter any folder, so the
+    tests make ``Path.is_dir`` (for what is inside it) or ``os.scandir`` (of it) refuse."""
+    def refuse(path):
+        return PermissionError(13, "Permission denied", str(path))
+    if function == "is_dir":
+        is_dir = Path.is_dir
+
+        def guarded(path):
+            if folder in Path(path).parents:
+                raise refuse(path)
+            return is_dir(path)
+        monkeypatch.setattr(Path, "is_dir", guarded)
+    else:
+        scandir = os.scandir
+
+        def guarded(path="."):
+            if Path(path) == folder:
+                raise refuse(path)
+            return scandir(path)
+        monkeypatch.setattr(os, "scandir", guarded)
+
+
+@pytest.mark.parametrize("where, function", [
+    ("admin/cache", "is_dir"),  # inside a folder the learner may not enter
+    ("admin", "scandir"),  # the folder itself may not be read
+])
+def test_a_shared_cache_the_learner_may_not_read_warns_and_uses_their_own(
+        tmp_path, monkeypatch, mnist_labels, where, function):
+    (tmp_path / "admin" / "cache" / "mnist").mkdir(parents=True)
+    shared = tmp_path / where
+    unreachable(monkeypatch, tmp_path / "admin", function)
+    monkeypatch.setenv("NN_FROM_SCRATCH_SHARED_CACHE", str(shared))
+    own = tmp_path / "own"
+    with pytest.warns(UserWarning, match=rf"NN_FROM_SCRATCH_SHARED_CACHE points at {shared}, "
+                                         r"which you may not read \(Permission denied\): using "
+                                         rf"your own cache \({own / 'mnist'}\) instead.*chmod"):
+        (x, t), _ = load_mnist(cache_dir=own)
+    np.testing.assert_array_equal(x, mnist_labels[0][0])
+    np.testing.assert_array_equal(t, mnist_labels[0][1])
+    assert len(list((own / "mnist").glob("*.npy"))) == 4
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="needs POSIX permissions, which root is not held to")
+def test_a_shared_cache_under_a_closed_folder_warns_without_any_emulation(tmp_path, monkeypatch):
+    closed = tmp_path / "admin"
+    (closed / "cache").mkdir(parents=True)
+    monkeypatch.setenv("NN_FROM_SCRATCH_SHARED_CACHE", str(closed / "cache"))
+    closed.chmod(0o000)
+    try:
+        with pytest.warns(UserWarning, match="which you may not read"):
+            load_mnist(cache_dir=tmp_path / "own")
+    finally:
+        closed.chmod(0o700)
+
+
+@pytest.mark.parametrize("where, problem", [
+    ("shraed", "does not exist"),  # a typo
+    ("a-file", "is not a folder"),
+    ("a-file/cache", "does not exist"),
+])
+def test_a_shared_cache_variable_naming_no_folder_warns_and_uses_the_learners_own(
+        tmp_path, monkeypatch, mnist_labels, where, problem):
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("NN_FROM_SCRATCH_SHARED_CACHE", str(tmp_path / where))
+    own = tmp_path / "own"
+    with pytest.warns(UserWarning) as warned:
+        (x, _), _ = load_mnist(cache_dir=own)
+    [message] = [str(w.message) for w in warned if "SHARED_CACHE" in str(w.message)]
+    assert f"NN_FROM_SCRATCH_SHARED_CACHE points at {tmp_path / where}, which {problem}" in message
+    assert f"using your own cache ({own / 'mnist'}) instead" in message
+    assert "--build-cache" in message or problem != "does not exist"
+    np.testing.assert_array_equal(x, mnist_labels[0][0])
+
+
+@pytest.mark.parametrize("prefix, replace", [
+    ("train-images", lambda a: a.astype(np.float16)),  # the same pixels, roughly
+    ("train-labels", lambda a: a.astype(np.int64)),
+    ("t10k-images", lambda a: a.reshape(len(a), -1)),  # the same bytes, another shape
+])
+def test_a_cached_array_of_another_dtype_or_shape_is_rebuilt_even_with_its_fingerprint(
+        tmp_path, mnist_labels, prefix, replace):
+    cache = tmp_path / "cache"
+    load_mnist(cache_dir=cache)
+    path = cache_file(cache, prefix)
+    original = np.load(path)
+    np.save(path, replace(original))
+    Path(f"{path}.sum").write_text(data.fingerprint(np.load(path)))
+    (x_train, t_train), (x_test, _) = load_mnist(cache_dir=cache)
+    assert x_train.dtype == x_test.dtype == np.float32 and t_train.dtype == np.uint8
+    np.testing.assert_array_equal(x_train, mnist_labels[0][0])
+    np.testing.assert_array_equal(t_train, mnist_labels[0][1])
+    np.testing.assert_array_equal(x_test, mnist_labels[1][0])
+    rebuilt = np.load(path)
+    assert rebuilt.dtype == original.dtype and rebuilt.shape == original.shape
+    assert data.load_verified(path, original.shape, original.dtype) is not None
+
+
+def test_a_shared_cache_array_of_another_dtype_is_not_used(tmp_path, monkeypatch, mnist_labels):
+    shared = tmp_path / "shared"
+    data.build_cache(shared)
+    path = cache_file(shared, "train-labels")
+    np.save(path, np.load(path).astype(np.int32))
+    Path(f"{path}.sum").write_text(data.fingerprint(np.load(path)))
+    monkeypatch.setenv("NN_FROM_SCRATCH_SHARED_CACHE", str(shared))
+    with pytest.warns(UserWarning, match=r"shared cache has no intact .*train-labels"):
+        (_, t), _ = load_mnist(cache_dir=tmp_path / "own")
+    assert t.dtype == np.uint8
+    np.testing.assert_array_equal(t, mnist_labels[0][1])
+
+
+# No home folder: HOME unset and no passwd entry for the user, as in some containers.
+
+def homeless(monkeypatch, tmp_path):
+    """Remove HOME and the user's passwd entry, and let the temporary folder be tmp_path."""
+    import pwd
+    import tempfile
+
+    def no_entry(uid):
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+    for name in ("HOME", "NN_FROM_SCRATCH_CACHE", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(RuntimeError, match="Could not determine home directory"):
+        Path.home()  # what the learner's Python says, and what broke every load
+    return tmp_path / f"nn-from-scratch-{os.getuid()}"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the passwd file is POSIX's")
+def test_without_a_home_folder_the_cache_goes_to_a_private_temporary_folder_with_a_warning(
+        tmp_path, monkeypatch, mnist_labels):
+    folder = homeless(monkeypatch, tmp_path)
+    cache = folder / "nn-from-scratch" / "mnist"
+    with pytest.warns(UserWarning, match=rf"cannot find your home folder .*goes to "
+                                         rf"{folder / 'nn-from-scratch'}.*NN_FROM_SCRATCH_CACHE"):
+        (x, _), _ = load_mnist()
+    np.testing.assert_array_equal(x, mnist_labels[0][0])
+    assert len(list(cache.glob("*.npy"))) == 4
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    with pytest.warns(UserWarning, match="cannot find your home folder"):
+        (x, _), _ = load_mnist(data_dir=tmp_path / "empty", download=False)  # from that cache
+    assert memory_mapped(x)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the passwd file is POSIX's")
+def test_without_a_home_folder_xdg_cache_home_is_used_quietly(tmp_path, monkeypatch, recwarn):
+    homeless(monkeypatch, tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert data.dataset_cache_dir(data.DATASETS["mnist"]) == tmp_path / "xdg" / "nn-from-scratch" / "mnist"
+    assert not recwarn.list
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the passwd file is POSIX's")
+def test_without_a_home_folder_a_temporary_folder_others_may_write_is_not_trusted(
+        tmp_path, monkeypatch):
+    folder = homeless(monkeypatch, tmp_path)
+    folder.mkdir()
+    folder.chmod(0o777)  # anyone could have planted arrays, and their fingerprints, in it
+    with pytest.warns(UserWarning, match="cannot find your home folder"):
+        cache = data.dataset_cache_dir(data.DATASETS["mnist"])
+    assert folder not in cache.parents and cache.parents[1].parent == tmp_path
+    assert stat.S_IMODE(cache.parents[1].stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the passwd file is POSIX's")
+def test_the_command_line_runs_without_a_home_folder(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("HOME", "NN_FROM_SCRATCH_CACHE", "XDG_CACHE_HOME")}
+    env.update(PYTHONPATH=str(data.COURSE_ROOT), TMPDIR=str(tmp_path))
+    code = ("import pwd, runpy, sys\n"
+            "def no_entry(uid): raise KeyError(uid)\n"
+            "pwd.getpwuid = no_entry  # no passwd entry for this user\n"
+            "sys.argv = ['helpers', '--iters-num', '2', '--no-progress', '--output', 'a.png']\n"
+            "runpy.run_module('helpers', run_name='__main__', alter_sys=True)\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "cannot find your home folder" in result.stderr and "NN_FROM_SCRATCH_CACHE" in result.stderr
+    assert (tmp_path / "a.png").is_file()
+    assert len(list((tmp_path / f"nn-from-scratch-{os.getuid()}").rglob("*.npy"))) == 4

@@ -3,6 +3,7 @@
 Shared by tools/student_edition.py and tools/nbgrader_course.py.
 """
 import shutil
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,16 @@ def lessons(chosen=None):
         raise SystemExit(f"no lesson called {', '.join(unknown)}; the lessons are "
                          + ", ".join(p.stem for p in paths))
     return picked
+
+
+def run(main, kept):
+    """Run a tool's main(); Ctrl-C ends it with a line saying what was kept (``kept``) and
+    status 130, as a shell expects, without a traceback."""
+    try:
+        return main()
+    except KeyboardInterrupt:
+        print(f"interrupted: {kept}", file=sys.stderr)
+        return 130
 
 
 def copy_files(names, dest):

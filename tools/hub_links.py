@@ -10,13 +10,14 @@ student's own edits; then the lesson opens in JupyterLab. The links name the les
 notebooks/ of this checkout; the hub must be able to clone the repository.
 """
 import argparse
+import re
 import sys
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import nbformat
 
 import address
-from course_files import lessons
+from course_files import lessons, run
 
 APPS = {"lab": "lab/tree/", "classic": "tree/"}
 
@@ -33,9 +34,24 @@ def pull_query(repository, path, branch="main", folder=None, app="lab"):
                       "urlpath": f"{APPS[app]}{folder}/{path}"})
 
 
+def hub_base(url):
+    """The hub's address as https://host[:port][/prefix], from what a teacher may paste: any
+    case of scheme, a trailing /hub/ or /hub/home, a unicode host (IDNA); else a clear error."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"{url} is not a web address: give it as https://hub.example.edu")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{url} has a query or fragment (?… or #…): give the hub's address alone, "
+                         "e.g. https://hub.example.edu")
+    host = parts.hostname.encode("idna").decode("ascii")
+    port = f":{parts.port}" if parts.port else ""
+    prefix = re.sub(r"/hub(/.*)?$", "", parts.path.rstrip("/"))  # the hub's own pages
+    return f"{parts.scheme.lower()}://{host}{port}{prefix}"
+
+
 def hub_link(hub_url, repository, path, branch="main", folder=None, app="lab"):
     """A link for the class: the hub sends each student to their own server's /git-pull."""
-    return (f"{hub_url.rstrip('/')}/hub/user-redirect/git-pull?"
+    return (f"{hub_base(hub_url)}/hub/user-redirect/git-pull?"
             + pull_query(repository, path, branch, folder, app))
 
 
@@ -56,8 +72,10 @@ def main(argv=None):
     parser.add_argument("--app", choices=sorted(APPS), default="lab",
                         help="open the lessons in JupyterLab or the classic notebook (default: lab)")
     args = parser.parse_args(argv)
-    if not args.hub_url.startswith(("https://", "http://")):
-        parser.error(f"{args.hub_url} is not a web address: give it as https://hub.example.edu")
+    try:
+        args.hub_url = hub_base(args.hub_url)
+    except ValueError as error:
+        parser.error(str(error))
     if "://" not in args.repository and not args.repository.startswith("git@"):
         try:  # OWNER/NAME: the GitHub address nbgitpuller can clone
             args.repository = address.clone_url(address.normalise(args.repository))
@@ -71,4 +89,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main, "nothing was written"))

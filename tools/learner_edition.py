@@ -19,7 +19,7 @@ import nbformat
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions, LockCells
 
 import address
-from course_files import ANSWER_TAG, LEARNER, ROOT, WORKED
+from course_files import ANSWER_TAG, LEARNER, ROOT, WORKED, run
 from opening_cells import WORKED_PATH, put_opening_cells
 
 HINTS_TAG = "hints"  # a code exercise's collapsed hints, in the worked lesson before its answer
@@ -233,4 +233,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run(main, "the learner lessons written so far are whole, the others as they were; "
+                    "run it again to finish"))

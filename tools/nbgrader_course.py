@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 
 import address
-from course_files import ANSWER_TAG, COURSE_FILES, copy_files, lessons, new_folder
+from course_files import ANSWER_TAG, COURSE_FILES, copy_files, lessons, new_folder, run
 from learner_edition import add_answer_links, drop_hints
 from opening_cells import put_opening_cells
 
@@ -159,4 +159,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main, "nbgrader_config.py and the assignments finished so far are whole; the one "
+                    "being written was left out. Run the same command with --force to finish."))

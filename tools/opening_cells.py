@@ -35,9 +35,9 @@ EDITION_LINES = {
 
 def course_files():
     """The files a whole copy of the course holds, for the setup cell to check a copy by."""
-    found = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "helpers").rglob("*.py")
-                   if "__pycache__" not in p.parts)
-    return tuple(found)
+    found = [p for p in (ROOT / "helpers").rglob("*.py") if "__pycache__" not in p.parts]
+    found += (ROOT / "data" / "mnist").glob("*.gz")  # a copy without MNIST cannot run a lesson
+    return tuple(sorted(p.relative_to(ROOT).as_posix() for p in found))
 
 
 def setup_cell(repository=address.REPOSITORY, branch=address.BRANCH):

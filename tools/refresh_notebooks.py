@@ -12,6 +12,7 @@ tools/setup_cell.ipy, the one place that cell is written. A lesson that fails is
 as it was and the command exits with an error. Last, notebooks/*.ipynb, the learner edition
 that the badges open, is written anew from the worked lessons (tools/learner_edition.py).
 """
+import signal
 import sys
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ from nbclient import NotebookClient
 
 import learner_edition
 from address import point_links
-from course_files import ROOT, WORKED as NOTEBOOKS
+from course_files import ROOT, WORKED as NOTEBOOKS, run
 from opening_cells import is_setup_cell, put_opening_cells
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -63,7 +64,20 @@ def write(nb, path):
         f.write((text if text.endswith("\n") else text + "\n").encode("utf-8"))
 
 
+def stop_on_ctrl_c():
+    """Ctrl-C ends the whole run: nbclient turns a KeyboardInterrupt inside a kernel's wait into
+    another error, so the signal itself is noted here and checked after each lesson."""
+    caught = []
+
+    def interrupted(signum, frame):
+        caught.append(signum)
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGINT, interrupted)
+    return caught
+
+
 def main(args):
+    caught = stop_on_ctrl_c()
     run = "--setup-only" not in args
     paths = [Path(p).resolve() for p in args if p != "--setup-only"]
     paths = paths or sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
@@ -74,8 +88,15 @@ def main(args):
         try:
             seconds = refresh(path, run)
             print(f"{path.name}: {f'{seconds:.1f} s' if run else 'opening cells rewritten'}")
-        except Exception as error:  # noqa: BLE001 - report every notebook, then fail
-            print(f"{path.name}: FAILED, left unchanged\n{error}", file=sys.stderr)
+        except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - report, then fail
+            if caught or isinstance(error, KeyboardInterrupt):
+                done = paths[:paths.index(path)]
+                print(f"interrupted: {path.name} and the lessons after it are left unchanged"
+                      + (f"; {', '.join(p.name for p in done)} were refreshed" if done else "")
+                      + ". The learner edition was not written: run this again to finish.",
+                      file=sys.stderr)
+                sys.exit(130)
+            print(f"{path.name}: FAILED, left unchanged\n{error!r}", file=sys.stderr)
             failed.append(path.name)
     for name in learner_edition.write_all():  # from the worked lessons as they now are
         print(f"notebooks/{name}: the learner edition written anew")
@@ -84,4 +105,5 @@ def main(args):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(run(lambda: main(sys.argv[1:]), "the lessons reported above are refreshed, the others "
+                 "as they were; run this again to write the learner edition"))

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import address
+from course_files import run
 
 ADDRESS = Path(address.__file__).resolve()
 
@@ -47,4 +48,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main, "tools/address.py may name the new address already while some lessons "
+                    "still name the old one: run the same command again to finish"))

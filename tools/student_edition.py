@@ -22,7 +22,7 @@ import nbformat
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 import address
-from course_files import ANSWER_TAG, COURSE_FILES, copy_files, lessons, new_folder
+from course_files import ANSWER_TAG, COURSE_FILES, copy_files, lessons, new_folder, run
 from learner_edition import learner_notebook
 
 COPIED = COURSE_FILES + ["binder", "requirements.txt", "LICENSE"]
@@ -87,4 +87,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main, "nothing was written, and OUTDIR is as it was"))
