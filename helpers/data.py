@@ -97,7 +97,8 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, *, dataset="mn
     spec = get_dataset(dataset)
     cache = dataset_cache_dir(spec, cache_dir)
     remove_stale_leftovers(cache)
-    arrays = _load_parts(spec, cache, data_dir, download, normalize, shared_cache_dirs(spec, cache))
+    shared = shared_cache_dirs(spec, own_cache=cache)
+    arrays = _load_parts(spec, cache, data_dir, download, normalize, shared)
     for split in ("train", "test"):
         n_images, n_labels = len(arrays[f"{split}_images"]), len(arrays[f"{split}_labels"])
         if n_images != n_labels:

@@ -489,20 +489,22 @@ def unreachable(monkeypatch, folder, function="is_dir"):
         monkeypatch.setattr(os, "scandir", guarded)
 
 
-@pytest.mark.parametrize("where, function", [
-    ("admin/cache", "is_dir"),  # inside a folder the learner may not enter
-    ("admin", "scandir"),  # the folder itself may not be read
+@pytest.mark.parametrize("where, closed, function, named", [
+    ("admin/cache", "admin", "is_dir", "admin/cache"),  # in a folder the learner may not enter
+    ("admin", "admin", "scandir", "admin"),  # the folder itself may not be read
+    ("admin", "admin/mnist", "scandir", "admin/mnist"),  # nor its folder for MNIST
 ])
 def test_a_shared_cache_the_learner_may_not_read_warns_and_uses_their_own(
-        tmp_path, monkeypatch, mnist_labels, where, function):
+        tmp_path, monkeypatch, mnist_labels, where, closed, function, named):
     (tmp_path / "admin" / "cache" / "mnist").mkdir(parents=True)
-    shared = tmp_path / where
-    unreachable(monkeypatch, tmp_path / "admin", function)
-    monkeypatch.setenv("NN_FROM_SCRATCH_SHARED_CACHE", str(shared))
+    (tmp_path / "admin" / "mnist").mkdir()
+    unreachable(monkeypatch, tmp_path / closed, function)
+    monkeypatch.setenv("NN_FROM_SCRATCH_SHARED_CACHE", str(tmp_path / where))
     own = tmp_path / "own"
-    with pytest.warns(UserWarning, match=rf"NN_FROM_SCRATCH_SHARED_CACHE points at {shared}, "
-                                         r"which you may not read \(Permission denied\): using "
-                                         rf"your own cache \({own / 'mnist'}\) instead.*chmod"):
+    expected = (rf"NN_FROM_SCRATCH_SHARED_CACHE points at {re.escape(str(tmp_path / named))}, "
+                r"which you may not read \(Permission denied\): using your own cache "
+                rf"\({re.escape(str(own / 'mnist'))}\) instead.*chmod")
+    with pytest.warns(UserWarning, match=expected):
         (x, t), _ = load_mnist(cache_dir=own)
     np.testing.assert_array_equal(x, mnist_labels[0][0])
     np.testing.assert_array_equal(t, mnist_labels[0][1])
@@ -602,7 +604,8 @@ def test_without_a_home_folder_the_cache_goes_to_a_private_temporary_folder_with
     folder = homeless(monkeypatch, tmp_path)
     cache = folder / "nn-from-scratch" / "mnist"
     with pytest.warns(UserWarning, match=rf"cannot find your home folder .*goes to "
-                                         rf"{folder / 'nn-from-scratch'}.*NN_FROM_SCRATCH_CACHE"):
+                                         rf"{re.escape(str(folder / 'nn-from-scratch'))}, "
+                                         r".*set NN_FROM_SCRATCH_CACHE"):
         (x, _), _ = load_mnist()
     np.testing.assert_array_equal(x, mnist_labels[0][0])
     assert len(list(cache.glob("*.npy"))) == 4
@@ -616,7 +619,8 @@ def test_without_a_home_folder_the_cache_goes_to_a_private_temporary_folder_with
 def test_without_a_home_folder_xdg_cache_home_is_used_quietly(tmp_path, monkeypatch, recwarn):
     homeless(monkeypatch, tmp_path)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert data.dataset_cache_dir(data.DATASETS["mnist"]) == tmp_path / "xdg" / "nn-from-scratch" / "mnist"
+    expected = tmp_path / "xdg" / "nn-from-scratch" / "mnist"
+    assert data.dataset_cache_dir(data.DATASETS["mnist"]) == expected
     assert not recwarn.list
 
 
@@ -640,12 +644,14 @@ def test_the_command_line_runs_without_a_home_folder(tmp_path):
     code = ("import pwd, runpy, sys\n"
             "def no_entry(uid): raise KeyError(uid)\n"
             "pwd.getpwuid = no_entry  # no passwd entry for this user\n"
-            "sys.argv = ['helpers', '--iters-num', '2', '--no-progress', '--output', 'a.png']\n"
+            "sys.argv = ['helpers', '--iters-num', '601', '--activation', 'relu',\n"
+            "            '--no-progress', '--output', 'a.png']\n"
             "runpy.run_module('helpers', run_name='__main__', alter_sys=True)\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    assert "cannot find your home folder" in result.stderr and "NN_FROM_SCRATCH_CACHE" in result.stderr
+    assert "cannot find your home folder" in result.stderr
+    assert "set NN_FROM_SCRATCH_CACHE" in result.stderr
     assert (tmp_path / "a.png").is_file()
     assert len(list((tmp_path / f"nn-from-scratch-{os.getuid()}").rglob("*.npy"))) == 4
