@@ -258,3 +258,55 @@ def test_an_interrupted_nbgrader_course_keeps_its_config_and_says_what_is_missin
     assert not [p for p in (tmp_path / "source").iterdir() if p.name.startswith(".")]
     with pytest.raises(SystemExit, match="Not there: source/02_mini_batches"):
         nbgrader_course.make_course(tmp_path, chosen=["01", "02"])
+
+
+def test_a_learner_lesson_changed_by_hand_is_not_overwritten_without_force(tmp_path, monkeypatch):
+    (tmp_path / "worked").mkdir()
+    shutil.copy2(WORKED[0], tmp_path / "worked" / WORKED[0].name)
+    monkeypatch.setattr(learner_edition, "WORKED", tmp_path / "worked")
+    monkeypatch.setattr(learner_edition, "LEARNER", tmp_path)
+    assert learner_edition.write_all() == {WORKED[0].name: None}  # written, and stamped
+    assert learner_edition.write_all() == {WORKED[0].name: None}  # its own: written again
+    mine = tmp_path / WORKED[0].name
+    nb = read(mine)
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell("TEACHER NOTE: week 2 starts here"))
+    nbformat.write(nb, mine)
+    problem = learner_edition.write_all()[WORKED[0].name]
+    assert "was changed since it was written" in problem and f"notebooks/worked/{WORKED[0].name}" in problem
+    assert "TEACHER NOTE" in mine.read_text()  # kept
+    assert learner_edition.write_all(force=True) == {WORKED[0].name: None}
+    assert "TEACHER NOTE" not in mine.read_text()
+
+
+def test_ipython_syntax_in_a_worked_lesson_is_read_and_a_broken_one_is_named(tmp_path, monkeypatch):
+    (tmp_path / "worked").mkdir()
+    for path, extra in ((WORKED[0], "%%bash\necho hi there"), (WORKED[1], "files = !ls\nnp.mean?")):
+        nb = read(path)
+        nb.cells.append(nbformat.v4.new_code_cell(extra))
+        nbformat.write(nb, tmp_path / "worked" / path.name)
+    broken = tmp_path / "worked" / "03_broken.ipynb"
+    nb = read(WORKED[2])
+    nb.cells.append(nbformat.v4.new_code_cell("def f(:\n    pass"))
+    nbformat.write(nb, broken)
+    monkeypatch.setattr(learner_edition, "WORKED", tmp_path / "worked")
+    monkeypatch.setattr(learner_edition, "LEARNER", tmp_path)
+    outcome = learner_edition.write_all()
+    assert outcome[WORKED[0].name] is None and outcome[WORKED[1].name] is None
+    assert "03_broken.ipynb could not be made" in outcome[broken.name] and "does not parse" in outcome[broken.name]
+    assert not (tmp_path / broken.name).exists()
+
+
+def test_a_branch_with_a_slash_is_repointed_everywhere_and_git_refusals_are_refused():
+    text = address.badges("notebooks/01_data_loading.ipynb", "school/nn", "spring/2027")
+    assert address.point_links(text) == address.badges("notebooks/01_data_loading.ipynb")
+    for wrong in ("x/", "x//y", "x.lock", "HEAD", ".hidden", "a b"):
+        with pytest.raises(ValueError, match="branch name git accepts"):
+            address.check_branch(wrong)
+
+
+def test_an_nbgrader_course_made_with_defaults_does_not_call_itself_the_worked_edition(tmp_path, capsys):
+    import nbgrader_course
+    nbgrader_course.main([str(tmp_path), "--lessons", "01"])
+    nb = read(tmp_path / "source" / "01_data_loading" / "01_data_loading.ipynb")
+    assert "Worked edition" not in nb.cells[0].source and address.badges("notebooks/01_data_loading.ipynb") in nb.cells[0].source
+    assert "pass --repository" in capsys.readouterr().err  # its badges open the public learner edition

@@ -17,7 +17,7 @@ _OWNER_NAME = re.compile(rf"^({_NAME})/({_NAME})$")
 
 def normalise(repository):
     """'owner/name' from 'owner/name' or 'https://github.com/owner/name(.git)'; else a clear error."""
-    text = repository.strip()
+    text = repository.strip().rstrip("/")
     match = _GITHUB_URL.match(text) or _OWNER_NAME.match(text.removesuffix(".git"))
     if not match:
         raise ValueError(f"{repository!r} is not a GitHub repository: give it as OWNER/NAME "
@@ -26,9 +26,14 @@ def normalise(repository):
 
 
 def check_branch(branch):
-    """A branch name as git allows it in a URL path, or a clear error."""
-    if not re.fullmatch(r"[A-Za-z0-9._/-]+", branch) or ".." in branch or branch.startswith(("/", "-")):
-        raise ValueError(f"{branch!r} is not a branch name git accepts here (letters, digits, . _ - /)")
+    """A branch name git accepts (git check-ref-format's rules) in the characters a URL keeps
+    as they are, or a clear error."""
+    parts = branch.split("/")
+    if (not re.fullmatch(r"[A-Za-z0-9._/-]+", branch) or ".." in branch or branch == "HEAD"
+            or branch.startswith("-") or branch.endswith(".")
+            or any(not part or part.startswith(".") or part.endswith(".lock") for part in parts)):
+        raise ValueError(f"{branch!r} is not a branch name git accepts: use letters, digits and "
+                         ". _ - /, with no empty, dot-led or .lock part (e.g. main, spring-2027)")
     return branch
 
 
@@ -78,7 +83,7 @@ LINKS = re.compile(
     rf"(?P<head>colab\.research\.google\.com/github/|studiolab\.sagemaker\.aws/import/github/|"
     rf"kaggle\.com/kernels/welcome\?src=https://github\.com/)(?P<repo>{_NAME}/{_NAME}?)"
     rf"/blob/(?P<branch>[A-Za-z0-9._/-]+?)/(?=notebooks/|README)"
-    rf"|(?P<bhead>mybinder\.org/v2/gh/)(?P<brepo>{_NAME}/{_NAME}?)/(?P<bbranch>[A-Za-z0-9._-]+)(?=\?|\)|\s|$)")
+    rf"|(?P<bhead>mybinder\.org/v2/gh/)(?P<brepo>{_NAME}/{_NAME}?)/(?P<bbranch>[A-Za-z0-9._/-]+?)(?=\?|\)|\s|$)")
 
 
 def point_links(text, repository=REPOSITORY, branch=BRANCH):

@@ -2,6 +2,7 @@
 
     python tools/learner_edition.py            # write every learner lesson anew
     python tools/learner_edition.py --check    # only say which are out of step (exit 1)
+    python tools/learner_edition.py --force    # also over learner lessons changed by hand
 
 A learner lesson is its worked lesson with each answer taken out, as nbgrader releases it:
 solution code becomes a stub that raises NotImplementedError, a written answer reads YOUR
@@ -12,10 +13,12 @@ followed by a link to its worked answer. tools/student_edition.py and tools/nbgr
 make a class's release with the same function, without hints and answer links unless asked.
 """
 import ast
+import hashlib
 import symtable
 import sys
 
 import nbformat
+from IPython.core.inputtransformer2 import TransformerManager
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions, LockCells
 
 import address
@@ -113,7 +116,7 @@ def drop_hints(nb):
 def names(source):
     """(names a cell reads before it assigns them, names it assigns, names whose objects it
     changes). Names bound by imports are left out: an import binds the same module wherever."""
-    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    code = TransformerManager().transform_cell(source)  # %magics, !shell, x? as plain Python
     read, assigned, changed = set(), set(), set()
     for statement in ast.parse(code).body:  # in order: a name assigned above is not read here
         table = symtable.symtable(ast.unparse(statement), "<cell>", "exec")
@@ -147,7 +150,10 @@ def answer_dependent(nb):
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        read, assigned, changed = names(cell.source)
+        try:
+            read, assigned, changed = names(cell.source)
+        except SyntaxError as error:
+            raise ValueError(f"its cell {i} (id {cell.get('id')}) does not parse: {error}") from None
         if grading(cell).get("solution") or grading(cell).get("grade") or read & tainted:
             dependent.add(i)
             tainted |= assigned | changed
@@ -198,23 +204,65 @@ def text(nb):
     return written if written.endswith("\n") else written + "\n"
 
 
+def stamped(nb, name):
+    """The file's text for a learner lesson, with the SHA-256 of that text in its metadata, so
+    that a later write can tell a file changed by hand (or saved from Jupyter) from its own."""
+    nb.metadata["learner_edition"] = {"written_from": f"notebooks/worked/{name}", "sha256": ""}
+    nb.metadata["learner_edition"]["sha256"] = hashlib.sha256(text(nb).encode("utf-8")).hexdigest()
+    return text(nb)
+
+
+def changed_by_hand(path):
+    """Whether a learner lesson differs from what this tool wrote there (its stamp)."""
+    nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+    stamp = nb.metadata.get("learner_edition", {}).get("sha256")
+    if not stamp:
+        return True
+    nb.metadata["learner_edition"]["sha256"] = ""
+    return hashlib.sha256(text(nb).encode("utf-8")).hexdigest() != stamp
+
+
 def out_of_step():
-    """The learner lessons that differ from what the worked lessons make (or are missing)."""
+    """The learner lessons that differ from what the worked lessons make, are missing, or have
+    no worked lesson."""
     stale = [p.name for p in sorted(WORKED.glob("[0-9]*.ipynb"))
              if not (LEARNER / p.name).is_file()
-             or (LEARNER / p.name).read_text(encoding="utf-8") != text(learner_notebook(p))]
-    extra = [p.name for p in sorted(LEARNER.glob("[0-9]*.ipynb")) if not (WORKED / p.name).is_file()]
-    return stale + extra
+             or (LEARNER / p.name).read_text(encoding="utf-8") != stamped(learner_notebook(p), p.name)]
+    return stale + orphans()
 
 
-def write_all():
-    """Write every learner lesson from its worked lesson."""
+def orphans():
+    """Learner lessons without a worked lesson (renamed or removed there, or a teacher's own)."""
+    return [p.name for p in sorted(LEARNER.glob("[0-9]*.ipynb")) if not (WORKED / p.name).is_file()]
+
+
+def write_all(force=False):
+    """Write every learner lesson from its worked lesson: {name: None, or why it was not}.
+
+    A learner lesson changed by hand is not overwritten unless ``force``: edits belong in the
+    worked lesson. A worked lesson that cannot be read or parsed is named, and the others are
+    still written.
+    """
     sys.path.insert(0, str(ROOT))
     from helpers.files import atomic_write
+    outcome = {}
     for path in sorted(WORKED.glob("[0-9]*.ipynb")):
-        with atomic_write(LEARNER / path.name) as f:
-            f.write(text(learner_notebook(path)).encode("utf-8"))
-    return sorted(p.name for p in WORKED.glob("[0-9]*.ipynb"))
+        target = LEARNER / path.name
+        try:
+            if target.is_file() and not force and changed_by_hand(target):
+                outcome[path.name] = (f"notebooks/{path.name} was changed since it was written (by hand, "
+                                      f"or saved from Jupyter), so it is left as it is. Edits belong in "
+                                      f"notebooks/worked/{path.name}; pass --force to write it anew "
+                                      "anyway (its changes are then lost)")
+                continue
+            written = stamped(learner_notebook(path), path.name)
+        except Exception as error:  # noqa: BLE001 - a broken lesson must not stop the others
+            outcome[path.name] = f"notebooks/worked/{path.name} could not be made into a learner lesson: {error}"
+            continue
+        with atomic_write(target) as f:
+            f.write(written.encode("utf-8"))
+        outcome[path.name] = None
+    return outcome
 
 
 def main(argv=None):
@@ -223,13 +271,19 @@ def main(argv=None):
         stale = out_of_step()
         if stale:
             sys.exit("out of step with notebooks/worked/: " + ", ".join(stale)
-                     + ". Run  python tools/learner_edition.py  to write them anew.")
+                     + ". Run  python tools/learner_edition.py  to write them anew"
+                     + (f" ({', '.join(orphans())} with no worked lesson: move or remove them)"
+                        if orphans() else "") + ".")
         print("the learner edition is in step with the worked edition")
-        return
-    for name in write_all():
-        print(f"notebooks/{name}: written from notebooks/worked/{name}")
-    for name in out_of_step():  # a learner lesson whose worked lesson was renamed or removed
-        print(f"notebooks/{name} has no worked lesson: rename or remove it by hand", file=sys.stderr)
+        return 0
+    outcome = write_all(force="--force" in argv)
+    for name, problem in outcome.items():
+        print(problem or f"notebooks/{name}: written from notebooks/worked/{name}",
+              file=sys.stderr if problem else sys.stdout)
+    for name in orphans():
+        print(f"notebooks/{name} has no worked lesson: move it out of notebooks/ or remove it",
+              file=sys.stderr)
+    return 1 if any(outcome.values()) else 0
 
 
 if __name__ == "__main__":

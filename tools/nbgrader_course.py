@@ -78,6 +78,12 @@ c.GenerateAssignment.preprocessors = (
 '''
 
 
+# Said when a class's release keeps the course's own badges.
+PUBLIC_BADGES = (f"Note: the lessons' badges open {address.clone_url()}'s learner edition, which "
+                 "has hints and links to the worked answers. To open your own copy instead, pass "
+                 "--repository OWNER/NAME (and --branch) of the repository you publish it in.")
+
+
 def assignments(whole_course=None, chosen=None):
     """{assignment name: [lesson notebooks]}: one per lesson, or one with them all."""
     notebooks = lessons(chosen)
@@ -87,7 +93,7 @@ def assignments(whole_course=None, chosen=None):
 
 
 def make_course(course_dir, whole_course=None, chosen=None, repository=None, force=False,
-                course_id=COURSE_ID, timeout=TIMEOUT, hints=False, answer_links=False):
+                course_id=COURSE_ID, timeout=TIMEOUT, hints=False, answer_links=False, branch=None):
     """Write nbgrader_config.py and source/<assignment>/ for each assignment into course_dir."""
     course_dir = Path(course_dir).resolve()
     plan = assignments(whole_course, chosen)
@@ -112,14 +118,14 @@ def make_course(course_dir, whole_course=None, chosen=None, repository=None, for
             copy_files(COURSE_FILES, build)
             for path in notebooks:
                 nb = nbformat.read(path, as_version=4)
+                where = (repository or address.REPOSITORY, branch or address.BRANCH)
                 if answer_links:
-                    add_answer_links(nb, path.name, False, repository or address.REPOSITORY)
+                    add_answer_links(nb, path.name, False, *where)
                 if not hints:
                     drop_hints(nb)
-                if repository:
-                    for cell in nb.cells:
-                        cell.source = address.point_links(cell.source, repository)
-                    put_opening_cells(nb, path.name, "class", repository)
+                for cell in nb.cells:
+                    cell.source = address.point_links(cell.source, *where)
+                put_opening_cells(nb, path.name, "class", *where)  # not "the worked edition"
                 nbformat.write(nb, build / path.name)
     return course_dir, list(plan)
 
@@ -134,6 +140,7 @@ def main(argv=None):
                         help="only these lessons, by number or name (e.g. 01 07)")
     parser.add_argument("--repository", help="OWNER/NAME (or its https://github.com/ address) the "
                                              "badges and the setup cell's fetch point to")
+    parser.add_argument("--branch", help=f"the branch they point to (default: {address.BRANCH})")
     parser.add_argument("--with-hints", action="store_true", help="keep each exercise's hints")
     parser.add_argument("--with-answer-links", action="store_true",
                         help="link each exercise to its worked answer (on Colab)")
@@ -145,11 +152,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         repository = args.repository and address.normalise(args.repository)
+        branch = args.branch and address.check_branch(args.branch)
     except ValueError as error:
         parser.error(str(error))
     course_dir, names = make_course(args.course_dir, args.whole_course, args.lessons,
                                     repository, args.force, args.course_id, args.timeout,
-                                    args.with_hints, args.with_answer_links)
+                                    args.with_hints, args.with_answer_links, branch)
+    if not repository:
+        print(PUBLIC_BADGES, file=sys.stderr)
     print(f"nbgrader course written to {course_dir}, with the assignments:")
     for name in names:
         print(f"  source/{name}/")

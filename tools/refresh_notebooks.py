@@ -12,7 +12,6 @@ tools/setup_cell.ipy, the one place that cell is written. A lesson that fails is
 as it was and the command exits with an error. Last, notebooks/*.ipynb, the learner edition
 that the badges open, is written anew from the worked lessons (tools/learner_edition.py).
 """
-import signal
 import sys
 import time
 from pathlib import Path
@@ -41,8 +40,16 @@ def refresh(path, run=True):
         write(nb, path)
         return 0.0
     start = time.perf_counter()
-    NotebookClient(nb, timeout=900, kernel_name="python3",
-                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    client = NotebookClient(nb, timeout=900, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    try:
+        client.execute()
+    except Exception:
+        # nbclient answers Ctrl-C itself: it shuts the kernel down, and the run then fails with
+        # another error. The shutdown it started is how to tell.
+        if getattr(client, "_async_cleanup_kernel_future", None) is not None:
+            raise KeyboardInterrupt from None
+        raise
     for cell in nb.cells:
         cell.metadata.pop("execution", None)  # timestamps: different on every run
         if cell.cell_type == "code":
@@ -64,20 +71,7 @@ def write(nb, path):
         f.write((text if text.endswith("\n") else text + "\n").encode("utf-8"))
 
 
-def stop_on_ctrl_c():
-    """Ctrl-C ends the whole run: nbclient turns a KeyboardInterrupt inside a kernel's wait into
-    another error, so the signal itself is noted here and checked after each lesson."""
-    caught = []
-
-    def interrupted(signum, frame):
-        caught.append(signum)
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGINT, interrupted)
-    return caught
-
-
 def main(args):
-    caught = stop_on_ctrl_c()
     run = "--setup-only" not in args
     paths = [Path(p).resolve() for p in args if p != "--setup-only"]
     paths = paths or sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
@@ -89,7 +83,7 @@ def main(args):
             seconds = refresh(path, run)
             print(f"{path.name}: {f'{seconds:.1f} s' if run else 'opening cells rewritten'}")
         except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - report, then fail
-            if caught or isinstance(error, KeyboardInterrupt):
+            if isinstance(error, KeyboardInterrupt):
                 done = paths[:paths.index(path)]
                 print(f"interrupted: {path.name} and the lessons after it are left unchanged"
                       + (f"; {', '.join(p.name for p in done)} were refreshed" if done else "")
@@ -98,8 +92,10 @@ def main(args):
                 sys.exit(130)
             print(f"{path.name}: FAILED, left unchanged\n{error!r}", file=sys.stderr)
             failed.append(path.name)
-    for name in learner_edition.write_all():  # from the worked lessons as they now are
-        print(f"notebooks/{name}: the learner edition written anew")
+    for name, problem in learner_edition.write_all().items():  # from the lessons as they now are
+        print(problem or f"notebooks/{name}: the learner edition written anew",
+              file=sys.stderr if problem else sys.stdout)
+        failed += [f"notebooks/{name}"] if problem else []
     if failed:
         sys.exit(f"{len(failed)} notebook(s) failed: {', '.join(failed)}")
 

@@ -83,6 +83,9 @@ def main(argv=None):
         parser.error(str(error))
     outdir = make_edition(args.outdir, repository, args.force, branch, args.with_hints,
                           args.with_answer_links)
+    if not repository:
+        from nbgrader_course import PUBLIC_BADGES
+        print(PUBLIC_BADGES, file=sys.stderr)
     print(f"student edition written to {outdir}")
 
 
