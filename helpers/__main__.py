@@ -13,14 +13,25 @@ from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import matplotlib
-import numpy as np
 
-from . import data
-from .blas import STEP_THREADS, limit_threads
-from .settings import positive_number, whole_number
-from .train import SAMPLING, TrainingDiverged, train
-from .two_layer_net import ACTIVATIONS, TwoLayerNet
+def _config_folder_for_matplotlib():
+    """Matplotlib 3.10 (Colab's) cannot even be imported without a home folder, as in some
+    containers: give it a private configuration folder of its own there."""
+    try:
+        Path.home()
+    except RuntimeError:
+        os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="nn-from-scratch-matplotlib-"))
+
+
+_config_folder_for_matplotlib()
+import matplotlib  # noqa: E402
+import numpy as np  # noqa: E402
+
+from . import data  # noqa: E402
+from .blas import STEP_THREADS, limit_threads  # noqa: E402
+from .settings import positive_number, whole_number  # noqa: E402
+from .train import SAMPLING, TrainingDiverged, train  # noqa: E402
+from .two_layer_net import ACTIVATIONS, TwoLayerNet  # noqa: E402
 
 INPUT_SIZE, OUTPUT_SIZE = 784, 10
 # More updates than this take hours (the article's 10,000 take seconds): only with --allow-long.
